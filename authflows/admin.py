@@ -1,0 +1,238 @@
+"""The Dashboard (one InstanceSettings row) and user administration."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from authflows.flows import session as session_flow
+from authflows.models import AuthEvent, InstanceSettings, TrustedClient, User
+from authflows.protect import audit, lockout
+
+
+def _login_through_sign_in(request: HttpRequest, extra_context: object = None) -> HttpResponse:
+    """The admin signs in through /sign-in/ like everyone, so MFA and client trust apply."""
+    if request.user.is_authenticated and not request.user.is_staff:
+        return HttpResponseRedirect(reverse("authflows:home"))
+    next_url = request.GET.get("next") or reverse("admin:index")
+    return HttpResponseRedirect(
+        f"{reverse('authflows:sign-in')}?{urlencode({'redirect_url': next_url})}"
+    )
+
+
+admin.site.login = _login_through_sign_in  # type: ignore[method-assign]
+admin.site.site_header = _("authflows Dashboard")
+admin.site.site_title = _("authflows")
+admin.site.index_title = _("Dashboard and users")
+
+
+@admin.register(InstanceSettings)
+class InstanceSettingsAdmin(admin.ModelAdmin):
+    """One row, opened directly: no list, no add, no delete."""
+
+    fieldsets = [
+        (_("Application"), {"fields": ["application_name"]}),
+        (
+            _("Email"),
+            {
+                "fields": [
+                    "email_sign_up",
+                    "email_required",
+                    "email_verification",
+                    "email_sign_in",
+                    "email_code_sign_in",
+                    "email_link_sign_in",
+                ]
+            },
+        ),
+        (
+            _("Phone"),
+            {
+                "fields": [
+                    "phone_sign_up",
+                    "phone_required",
+                    "phone_verify_at_sign_up",
+                    "phone_sign_in",
+                ]
+            },
+        ),
+        (
+            _("Username"),
+            {
+                "fields": [
+                    "username_sign_up",
+                    "username_sign_in",
+                    "username_min_length",
+                    "username_max_length",
+                ]
+            },
+        ),
+        (
+            _("Personal information"),
+            {"fields": ["name_sign_up", "name_required", "legal_consent_required"]},
+        ),
+        (
+            _("Password"),
+            {"fields": ["password_sign_up", "password_min_length", "password_reject_compromised"]},
+        ),
+        (
+            _("Multi-factor"),
+            {"fields": ["mfa_phone_code", "mfa_totp", "mfa_backup_code", "mfa_required"]},
+        ),
+        (
+            _("Protect"),
+            {
+                "fields": [
+                    "client_trust",
+                    "client_trust_legacy_status",
+                    "lockout_enabled",
+                    "lockout_max_attempts",
+                    "lockout_duration_minutes",
+                    "lockout_indefinite",
+                    "enumeration_protection",
+                ]
+            },
+        ),
+        (
+            _("Sessions"),
+            {
+                "fields": [
+                    "session_lifetime_enabled",
+                    "session_max_lifetime_hours",
+                    "session_inactivity_enabled",
+                    "session_inactivity_minutes",
+                ]
+            },
+        ),
+        (_("Test mode"), {"fields": ["test_mode"]}),
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict | None = None
+    ) -> HttpResponse:
+        InstanceSettings.load()  # make sure the row exists
+        return HttpResponseRedirect(reverse("admin:authflows_instancesettings_change", args=[1]))
+
+    def get_object(self, request, object_id, from_field=None):  # type: ignore[no-untyped-def]
+        InstanceSettings.load()
+        return super().get_object(request, "1", from_field)
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        super().save_model(request, obj, form, change)
+        audit.record(
+            request,
+            AuthEvent.Kind.SETTINGS_CHANGED,
+            actor=request.user.identifier,
+            fields=sorted(form.changed_data),
+        )
+
+
+class TrustedClientInline(admin.TabularInline):
+    model = TrustedClient
+    extra = 0
+    fields = ["client", "strategy", "created_at", "last_seen_at"]
+    readonly_fields = fields
+    verbose_name_plural = _("Trusted devices (delete to revoke)")
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class UserChangeForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = [
+            "email",
+            "phone",
+            "username",
+            "password",
+            "first_name",
+            "last_name",
+            "email_verified",
+            "phone_verified",
+            "locked_until",
+            "locked_indefinitely",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "groups",
+            "user_permissions",
+        ]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    form = UserChangeForm
+    ordering = ["email"]
+    list_display = ["identifier", "email", "phone", "username", "is_staff", "is_locked"]
+    search_fields = ["email", "phone", "username", "first_name", "last_name"]
+    list_filter = ["is_staff", "is_active", "email_verified", "locked_indefinitely"]
+    fieldsets = [
+        (None, {"fields": ["email", "phone", "username", "password"]}),
+        (_("Personal info"), {"fields": ["first_name", "last_name"]}),
+        (_("Verification"), {"fields": ["email_verified", "phone_verified"]}),
+        (_("Lockout"), {"fields": ["failed_attempts", "locked_until", "locked_indefinitely"]}),
+        (
+            _("Permissions"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    readonly_fields = ["last_login", "date_joined", "failed_attempts"]
+    inlines = [TrustedClientInline]
+    actions = ["revoke_trusted_devices", "unlock_users"]
+
+    @admin.display(boolean=True, description=_("locked"))
+    def is_locked(self, obj: User) -> bool:
+        from authflows import clock
+
+        return obj.locked_indefinitely or bool(obj.locked_until and obj.locked_until > clock.now())
+
+    @admin.action(description=_("Revoke all trusted devices"))
+    def revoke_trusted_devices(self, request: HttpRequest, queryset) -> None:  # type: ignore[no-untyped-def]
+        count = sum(
+            session_flow.revoke_trust(user, request=request, actor=request.user.identifier)
+            for user in queryset
+        )
+        self.message_user(
+            request, _("Revoked %(n)d trusted devices.") % {"n": count}, messages.SUCCESS
+        )
+
+    @admin.action(description=_("Unlock"))
+    def unlock_users(self, request: HttpRequest, queryset) -> None:  # type: ignore[no-untyped-def]
+        for user in queryset:
+            lockout.unlock(user)
+            audit.record(
+                request, AuthEvent.Kind.USER_UNLOCKED, user=user, actor=request.user.identifier
+            )
+        self.message_user(request, _("Unlocked."), messages.SUCCESS)
+
+
+@admin.register(AuthEvent)
+class AuthEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "identifier", "actor", "ip", "client_id"]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["identifier", "actor", "ip"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

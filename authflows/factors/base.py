@@ -1,0 +1,66 @@
+"""The contract every factor follows: prepare() arms a challenge, verify() checks and consumes."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from authflows.models import InstanceSettings, SignInAttempt, SignUpAttempt, User, Verification
+
+
+class Outcome(enum.Enum):
+    OK = "ok"
+    MISSING = "form_param_missing"
+    INCORRECT = "form_code_incorrect"
+    EXPIRED = "verification_expired"
+    FAILED = "verification_failed"  # too many wrong tries: a new code is needed
+    NOT_PREPARED = "verification_missing"
+
+    @property
+    def ok(self) -> bool:
+        return self is Outcome.OK
+
+    @property
+    def error_code(self) -> str:
+        return "form_code_incorrect" if self is Outcome.NOT_PREPARED else self.value
+
+
+@dataclass
+class Challenge:
+    """What prepare() did: the verification it armed, whether a message left, and how long
+    until another may be sent (the cool-down)."""
+
+    verification: Verification | None = None
+    sent: bool = False
+    retry_after: int = 0
+
+
+@dataclass
+class FactorContext:
+    """Who and what a factor works for. `purpose` is a Verification.Purpose value."""
+
+    user: User | None
+    settings: InstanceSettings
+    purpose: str
+    sign_in: SignInAttempt | None = None
+    sign_up: SignUpAttempt | None = None
+    target: str = ""
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class Factor:
+    strategy: str = ""
+    #: True for factors that send a message (their prepare() has a cool-down).
+    sends: bool = False
+
+    def target_for(self, ctx: FactorContext) -> str:
+        """Where the challenge goes (email address, phone number) or "" if nowhere."""
+        return ctx.target
+
+    def prepare(self, ctx: FactorContext, *, resend: bool = False) -> Challenge:
+        """Send or arm a challenge. Factors with nothing to send return an empty Challenge."""
+        return Challenge()
+
+    def verify(self, ctx: FactorContext, code: str) -> Outcome:
+        """Check `code`; on success consume it so it can never be used again."""
+        raise NotImplementedError

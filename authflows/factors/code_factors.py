@@ -1,0 +1,110 @@
+"""Factors that send a one-time code or link: email_code, phone_code, email_link."""
+
+from __future__ import annotations
+
+from authflows import delivery
+from authflows.factors import codes
+from authflows.factors.base import Challenge, Factor, FactorContext, Outcome
+from authflows.models import Verification
+
+
+class CodeFactor(Factor):
+    sends = True
+    link = False
+
+    def prepare(self, ctx: FactorContext, *, resend: bool = False) -> Challenge:
+        target = self.target_for(ctx)
+        challenge, secret = codes.issue(
+            ctx, strategy=self.strategy, target=target, link=self.link, resend=resend
+        )
+        if secret:
+            self.deliver(ctx, target=target, secret=secret, verification=challenge.verification)
+        return challenge
+
+    def verify(self, ctx: FactorContext, code: str) -> Outcome:
+        return codes.check_code(codes.find_verification(ctx, self.strategy), code)
+
+    def deliver(
+        self, ctx: FactorContext, *, target: str, secret: str, verification: Verification | None
+    ) -> None:
+        raise NotImplementedError
+
+
+class EmailCodeFactor(CodeFactor):
+    strategy = "email_code"
+
+    def target_for(self, ctx: FactorContext) -> str:
+        return ctx.target or (ctx.user.email if ctx.user else "") or ""
+
+    def deliver(self, ctx, *, target, secret, verification):  # type: ignore[no-untyped-def]
+        delivery.send_email(
+            to=target,
+            event="verification_code",
+            context={"code": secret, "purpose": ctx.purpose, "minutes": 10},
+        )
+
+
+class PhoneCodeFactor(CodeFactor):
+    strategy = "phone_code"
+
+    def target_for(self, ctx: FactorContext) -> str:
+        if ctx.target:
+            return ctx.target
+        if ctx.user is None:
+            return ""
+        mfa = getattr(ctx.user, "phone_mfa", None) if ctx.purpose == "second_factor" else None
+        return (mfa.phone if mfa else ctx.user.phone) or ""
+
+    def deliver(self, ctx, *, target, secret, verification):  # type: ignore[no-untyped-def]
+        name = ctx.settings.application_name
+        delivery.send_sms(
+            to=target,
+            body=f"{secret} is your {name} verification code. It expires in 10 minutes.",
+        )
+
+
+class EmailLinkFactor(CodeFactor):
+    """A link carrying a one-time token. verify() takes the token from the link."""
+
+    strategy = "email_link"
+    link = True
+
+    def target_for(self, ctx: FactorContext) -> str:
+        return ctx.target or (ctx.user.email if ctx.user else "") or ""
+
+    def deliver(self, ctx, *, target, secret, verification):  # type: ignore[no-untyped-def]
+        url = str(ctx.extra.get("link_base", "")) + f"?token={secret}"
+        delivery.send_email(
+            to=target,
+            event="verification_link",
+            context={"url": url, "purpose": ctx.purpose, "minutes": 10},
+        )
+
+    def verify(self, ctx: FactorContext, code: str) -> Outcome:
+        """The link is verified elsewhere (see verify_link); here the attempt's owner consumes
+        a verification that the link marked as verified."""
+        verification = codes.find_verification(ctx, self.strategy)
+        if verification is None or verification.verified_at is None:
+            return Outcome.NOT_PREPARED
+        return codes.consume(verification)
+
+
+def verify_link(token: str) -> tuple[Outcome, Verification | None]:
+    """Mark the verification named by a link's token as verified (not consumed).
+
+    The attempt that asked for the link then completes in whichever browser holds it.
+    """
+    if not token or len(token) > 128:
+        return Outcome.INCORRECT, None
+    verification = Verification.objects.filter(token_hash=codes.keyed_hash(token)).first()
+    if verification is None or verification.consumed_at is not None:
+        return Outcome.INCORRECT, verification
+    now = codes.clock.now()
+    if verification.expires_at <= now:
+        return Outcome.EXPIRED, verification
+    if verification.verified_at is None:
+        Verification.objects.filter(pk=verification.pk, verified_at__isnull=True).update(
+            verified_at=now
+        )
+        verification.verified_at = now
+    return Outcome.OK, verification

@@ -1,0 +1,156 @@
+"""Sessions: signing in (with pending tasks), signing out, trusting clients, redirects."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth import login, logout
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from authflows import clock, delivery
+from authflows.models import AuthEvent, Client, TrustedClient, User
+from authflows.protect import audit
+from authflows.sessions import CLIENT_ID_SESSION_KEY, META_SESSION_KEY
+
+logger = logging.getLogger("authflows.session")
+
+AUTH_AT_SESSION_KEY = "authflows_auth_at"
+SEEN_AT_SESSION_KEY = "authflows_seen_at"
+PENDING_USER_SESSION_KEY = "authflows_pending_user"
+PENDING_TASK_SESSION_KEY = "authflows_pending_task"
+PENDING_REDIRECT_SESSION_KEY = "authflows_pending_redirect"
+BACKEND = "authflows.backends.AuthflowsBackend"
+TASK_SETUP_MFA = "setup-mfa"
+
+
+def safe_redirect_url(request: HttpRequest, url: str) -> str:
+    """Keep only same-host relative or absolute URLs; refuse others (off-site, //host,
+    javascript:, control characters)."""
+    url = (url or "").strip()
+    if not url or len(url) > 2000:
+        return ""
+    if url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return ""
+
+
+def trust_client(request: HttpRequest, user: User, *, strategy: str) -> None:
+    """Mark this client trusted for the user (one INSERT; a repeat does nothing)."""
+    client_id = request.authflows_client.ensure()  # type: ignore[attr-defined]
+    created = TrustedClient.objects.bulk_create(
+        [TrustedClient(client_id=client_id, user=user, strategy=strategy)], ignore_conflicts=True
+    )
+    if created:
+        audit.record(request, AuthEvent.Kind.TRUST_GRANTED, user=user, strategy=strategy)
+        request.authflows_new_trust = strategy  # type: ignore[attr-defined]
+
+
+def revoke_trust(
+    user: User, *, request: HttpRequest | None = None, actor: str = "", client_id: int | None = None
+) -> int:
+    """Revoke the user's trusted clients (one, or all when client_id is None)."""
+    queryset = TrustedClient.objects.filter(user=user)
+    if client_id is not None:
+        queryset = queryset.filter(client_id=client_id)
+    deleted, _ = queryset.delete()
+    if deleted:
+        audit.record(
+            request,
+            AuthEvent.Kind.TRUST_REVOKED,
+            user=user,
+            actor=actor,
+            client=client_id,
+            count=deleted,
+        )
+    return deleted
+
+
+def needs_setup_mfa(user: User, settings) -> bool:  # type: ignore[no-untyped-def]
+    from authflows.flows.sign_in import mfa_strategies
+
+    return bool(settings.mfa_required) and not mfa_strategies(user, settings)
+
+
+def start_session(request: HttpRequest, user: User, *, strategy: str, redirect_url: str) -> str:
+    """finalize(): sign in with Django's login() (session key rotated), stamp the client,
+    or open a pending session task first. Returns the URL to go to."""
+    settings = request.instance_settings  # type: ignore[attr-defined]
+    if needs_setup_mfa(user, settings):
+        request.session.cycle_key()
+        request.session[PENDING_USER_SESSION_KEY] = user.pk
+        request.session[PENDING_TASK_SESSION_KEY] = TASK_SETUP_MFA
+        request.session[PENDING_REDIRECT_SESSION_KEY] = redirect_url
+        return reverse("authflows:task-setup-mfa")
+    _login(request, user, strategy=strategy)
+    return redirect_url or "/"
+
+
+def _login(request: HttpRequest, user: User, *, strategy: str) -> None:
+    now = clock.now()
+    client = request.authflows_client  # type: ignore[attr-defined]
+    for key in (PENDING_USER_SESSION_KEY, PENDING_TASK_SESSION_KEY, PENDING_REDIRECT_SESSION_KEY):
+        request.session.pop(key, None)
+    login(request, user, backend=BACKEND)
+    request.session[AUTH_AT_SESSION_KEY] = now.timestamp()
+    request.session[SEEN_AT_SESSION_KEY] = now.timestamp()
+    request.session[CLIENT_ID_SESSION_KEY] = client.id
+    request.session[META_SESSION_KEY] = {
+        "ip": audit.client_ip(request),
+        "ua": request.META.get("HTTP_USER_AGENT", "")[:512],
+    }
+    User.objects.filter(pk=user.pk).update(last_login=now, failed_attempts=0)
+    if client.id:
+        Client.objects.filter(pk=client.id).update(last_active_at=now)
+    audit.record(request, AuthEvent.Kind.SIGN_IN_SUCCEEDED, user=user, strategy=strategy)
+    new_trust = getattr(request, "authflows_new_trust", None)
+    if new_trust in ("email_code", "email_link", "phone_code") and user.email:
+        notify_new_sign_in(request, user)
+
+
+def pending_user(request: HttpRequest) -> User | None:
+    user_id = request.session.get(PENDING_USER_SESSION_KEY)
+    return User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
+
+
+def pending_task(request: HttpRequest) -> str | None:
+    return request.session.get(PENDING_TASK_SESSION_KEY)
+
+
+def finish_task(request: HttpRequest, user: User) -> str:
+    """A pending task is done: the session becomes active. Returns where to go."""
+    redirect_url = request.session.get(PENDING_REDIRECT_SESSION_KEY) or "/"
+    _login(request, user, strategy="task")
+    return redirect_url
+
+
+def sign_out(request: HttpRequest) -> None:
+    """End the session. The client (and its trust) stays."""
+    user = request.user if request.user.is_authenticated else None
+    if user is not None:
+        audit.record(request, AuthEvent.Kind.SIGN_OUT, user=user)
+    logout(request)
+
+
+def notify_locked(request: HttpRequest, user: User) -> None:
+    audit.record(request, AuthEvent.Kind.USER_LOCKED, user=user)
+    if user.email:
+        delivery.send_email(to=user.email, event="account_locked", context={"user": user})
+
+
+def notify_new_sign_in(request: HttpRequest, user: User) -> None:
+    from authflows.useragent import describe
+
+    delivery.send_email(
+        to=user.email or "",
+        event="new_sign_in",
+        context={
+            "user": user,
+            "device": describe(request.META.get("HTTP_USER_AGENT", "")),
+            "ip": audit.client_ip(request),
+            "when": clock.now(),
+        },
+    )

@@ -1,0 +1,64 @@
+"""Forms bind what a browser posts; flows decide. Field names follow the seed examples."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from authflows.flows.errors import MESSAGES, FlowError
+
+# Django's own validation codes, said in Clerk's words.
+DJANGO_CODES = {
+    "required": "form_param_missing",
+    "max_length": "form_param_format_invalid",
+    "min_length": "form_param_format_invalid",
+    "invalid": "form_param_format_invalid",
+    "null_characters_not_allowed": "form_param_format_invalid",
+}
+
+
+class FlowForm(forms.Form):
+    """A form whose errors carry Clerk's codes (rendered as data-error-code)."""
+
+    def add_flow_error(self, error: FlowError) -> None:
+        field = error.field if error.field in self.fields else None
+        self.add_error(field, ValidationError(error.message, code=error.code))
+
+    def error_items(self, field: str) -> list[tuple[str, str]]:
+        key = field if field != "__all__" else forms.forms.NON_FIELD_ERRORS
+        items = []
+        for err in self.errors.as_data().get(key, []):
+            code = DJANGO_CODES.get(err.code or "", err.code or "form_param_value_invalid")
+            message = " ".join(err.messages)
+            if err.code in DJANGO_CODES:
+                message = (
+                    str(MESSAGES.get(code, message)) if code == "form_param_missing" else message
+                )
+            items.append((code, message))
+        return items
+
+
+def _text(max_length: int, **kwargs: object) -> forms.CharField:
+    return forms.CharField(required=False, max_length=max_length, **kwargs)
+
+
+class SignInForm(FlowForm):
+    identifier = _text(320)
+    email = _text(320)
+    phoneNumber = _text(64)
+    password = _text(256, strip=False)
+    redirect_url = _text(2000)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        data["identifier"] = (
+            data.get("identifier") or data.get("email") or data.get("phoneNumber") or ""
+        )
+        return data
+
+
+class CodeForm(FlowForm):
+    code = _text(64)
+    strategy = _text(32)
+    useBackupCode = forms.BooleanField(required=False)
+    backupCode = forms.BooleanField(required=False)

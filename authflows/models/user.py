@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import phonenumbers
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from authflows import clock
+
+
+def normalize_email(value: str | None) -> str | None:
+    """Email addresses are case-insensitive here: stored and compared lower-cased."""
+    value = (value or "").strip().lower()
+    return value or None
+
+
+def normalize_phone(value: str | None) -> str | None:
+    """Return the number in E.164, or None when empty. Raises ValueError when invalid."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(str(exc)) from exc
+    if not phonenumbers.is_possible_number(number):
+        raise ValueError("not a possible phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_username(value: str | None) -> str | None:
+    value = (value or "").strip().lower()
+    return value or None
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(
+        self, email: str | None = None, password: str | None = None, **fields: object
+    ) -> User:
+        user = self.model(email=normalize_email(email), **fields)
+        user.set_password(password) if password else user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: object) -> User:
+        fields.update(is_staff=True, is_superuser=True, email_verified=True)
+        return self.create_user(email, password, **fields)
+
+    def get_by_natural_key(self, email: str | None) -> User:
+        return self.get(email=normalize_email(email))
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(
+        _("email address"), max_length=254, unique=True, null=True, blank=True
+    )
+    phone = models.CharField(
+        _("phone number"),
+        max_length=20,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("E.164, e.g. +14155550100"),
+    )
+    username = models.CharField(_("username"), max_length=64, unique=True, null=True, blank=True)
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    email_verified = models.BooleanField(_("email verified"), default=False)
+    phone_verified = models.BooleanField(_("phone verified"), default=False)
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=clock.now)
+    failed_attempts = models.PositiveIntegerField(_("failed attempts"), default=0)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    locked_indefinitely = models.BooleanField(_("locked indefinitely"), default=False)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.identifier
+
+    @property
+    def identifier(self) -> str:
+        return self.email or self.phone or self.username or f"user {self.pk}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.email = normalize_email(self.email)
+        self.username = normalize_username(self.username)
+        if self.phone:
+            self.phone = normalize_phone(self.phone)
+        else:
+            self.phone = None
+        super().save(*args, **kwargs)
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.identifier
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.identifier

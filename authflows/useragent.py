@@ -1,0 +1,41 @@
+"""A small user-agent reader: browser and operating system names for the devices list."""
+
+from __future__ import annotations
+
+import re
+
+_BROWSERS = [
+    ("Edge", r"Edg(?:e|A|iOS)?/(\d+)"),
+    ("Opera", r"OPR/(\d+)"),
+    ("Samsung Internet", r"SamsungBrowser/(\d+)"),
+    ("Firefox", r"(?:Firefox|FxiOS)/(\d+)"),
+    ("Chrome", r"(?:HeadlessChrome|Chrome|CriOS)/(\d+)"),
+    ("Safari", r"Version/(\d+).*Safari/"),
+]
+_SYSTEMS = [
+    ("iOS", r"iPhone|iPad|iPod"),
+    ("Android", r"Android"),
+    ("Windows", r"Windows NT"),
+    ("macOS", r"Mac OS X|Macintosh"),
+    ("ChromeOS", r"CrOS"),
+    ("Linux", r"Linux|X11"),
+]
+
+
+def browser(user_agent: str) -> str:
+    for name, pattern in _BROWSERS:
+        match = re.search(pattern, user_agent or "")
+        if match:
+            return f"{name} {match.group(1)}"
+    return "Unknown browser"
+
+
+def system(user_agent: str) -> str:
+    for name, pattern in _SYSTEMS:
+        if re.search(pattern, user_agent or ""):
+            return name
+    return "unknown system"
+
+
+def describe(user_agent: str) -> str:
+    return f"{browser(user_agent)} on {system(user_agent)}"

@@ -1,0 +1,120 @@
+"""Shared fixtures. Tests post the same fields a browser posts; time moves through
+authflows.clock; SMS are read from the locmem outbox like pytest-django's mailoutbox."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+
+from authflows import clock
+from authflows.delivery import sms
+from authflows.models import InstanceSettings, User
+from authflows.protect import ratelimit
+
+PASSWORD = "a-long-and-unusual-passphrase-93"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `postgres` run in the PostgreSQL pass (make test-postgres, CI);
+    on SQLite they are deselected, not skipped."""
+    if django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    keep = [item for item in items if "postgres" not in item.keywords]
+    dropped = [item for item in items if "postgres" in item.keywords]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _require_services(django_db_setup: None, django_db_blocker) -> None:  # type: ignore[no-untyped-def]
+    """Under AUTHFLOWS_REQUIRE_SERVICES=1 (the PostgreSQL pass), a missing PostgreSQL or
+    Redis fails the run instead of silently testing something else."""
+    if os.environ.get("AUTHFLOWS_REQUIRE_SERVICES") != "1":
+        return
+    with django_db_blocker.unblock():
+        assert connection.vendor == "postgresql", f"expected PostgreSQL, got {connection.vendor}"
+        connection.ensure_connection()
+    backend = django_settings.CACHES["default"]["BACKEND"]
+    assert backend.endswith("RedisCache"), f"expected the Redis cache, got {backend}"
+    cache.set("authflows:ping", "pong", 5)
+    assert cache.get("authflows:ping") == "pong"
+
+
+@pytest.fixture(autouse=True)
+def _isolation(settings, request: pytest.FixtureRequest) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    settings.AUTHFLOWS_SMS_BACKEND = "authflows.delivery.sms.LocmemBackend"
+    settings.ARGON2_TIME_COST, settings.ARGON2_MEMORY_COST = 1, 64  # cheap but real Argon2
+    cache.clear()
+    sms.outbox.clear()
+    clock.reset()
+    ratelimit.enabled = request.node.get_closest_marker("ratelimit") is not None
+    yield
+    clock.reset()
+    ratelimit.enabled = True
+    cache.clear()
+
+
+@pytest.fixture
+def instance(db) -> Callable[..., InstanceSettings]:  # type: ignore[no-untyped-def]
+    """Change Dashboard settings the way the admin does: save the row (cache invalidated)."""
+
+    def configure(**fields: object) -> InstanceSettings:
+        row = InstanceSettings.load()
+        for name, value in fields.items():
+            setattr(row, name, value)
+        row.full_clean()
+        row.save()
+        return InstanceSettings.load()
+
+    return configure
+
+
+@pytest.fixture
+def make_user(db) -> Callable[..., User]:  # type: ignore[no-untyped-def]
+    def make(
+        email: str | None = "ada@example.com", password: str = PASSWORD, **fields: object
+    ) -> User:
+        return User.objects.create_user(email=email, password=password, **fields)
+
+    return make
+
+
+@pytest.fixture
+def user(make_user) -> User:  # type: ignore[no-untyped-def]
+    return make_user()
+
+
+@pytest.fixture
+def sms_outbox() -> list[sms.SMSMessage]:
+    return sms.outbox
+
+
+@pytest.fixture
+def browser() -> Client:
+    """A second, independent browser (its own cookies)."""
+    return Client()
+
+
+def error_codes(response) -> list[str]:  # type: ignore[no-untyped-def]
+    return re.findall(r'data-error-code="([a-z_]+)"', response.content.decode())
+
+
+def page_status(response) -> str | None:  # type: ignore[no-untyped-def]
+    match = re.search(r'<main data-status="([a-z_-]*)"', response.content.decode())
+    return match.group(1) if match else None
+
+
+def last_code(text: str) -> str:
+    return re.findall(r"\b(\d{6})\b", text)[-1]
+
+
+def sign_in(client: Client, identifier: str, password: str = PASSWORD, **extra: str):  # type: ignore[no-untyped-def]
+    return client.post("/sign-in/", {"identifier": identifier, "password": password, **extra})
