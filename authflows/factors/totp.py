@@ -29,7 +29,12 @@ def matching_step(device: TOTPDevice, code: str) -> int | None:
     return None
 
 
-def confirmed_device(user) -> TOTPDevice | None:  # type: ignore[no-untyped-def]
+def confirmed_device(user, *, sign_in=None) -> TOTPDevice | None:  # type: ignore[no-untyped-def]
+    """The user's authenticator app; taken from the sign-in attempt when SignIn.current()
+    loaded it along (no query), else read."""
+    preloaded = getattr(sign_in, "totp_device", None)
+    if preloaded is not None and preloaded.user_id == getattr(user, "pk", None):
+        return preloaded
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
@@ -48,7 +53,7 @@ class TOTPFactor(Factor):
         code = normalize_code(code or "")
         if not code:
             return Outcome.MISSING
-        device = confirmed_device(ctx.user)
+        device = confirmed_device(ctx.user, sign_in=ctx.sign_in)
         if device is None:
             return Outcome.NOT_PREPARED
         if not code.isdigit() or len(code) != device.digits:
