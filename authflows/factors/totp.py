@@ -38,11 +38,16 @@ def confirmed_device(user, *, sign_in=None) -> TOTPDevice | None:  # type: ignor
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def accept_step(device: TOTPDevice, step: int) -> bool:
-    """Record `step` as used; False if it (or a later one) was used already."""
-    won = TOTPDevice.objects.filter(pk=device.pk, last_t__lt=step).update(last_t=step)
+def accept_step(device: TOTPDevice, step: int, *, confirm: bool = False) -> bool:
+    """Record `step` as used; False if it (or a later one) was used already.
+
+    confirm=True also activates a device being enrolled, in the same conditional UPDATE.
+    """
+    fields: dict[str, object] = {"last_t": step, **({"confirmed": True} if confirm else {})}
+    won = TOTPDevice.objects.filter(pk=device.pk, last_t__lt=step).update(**fields)
     if won:
-        device.last_t = step
+        for name, value in fields.items():
+            setattr(device, name, value)
     return bool(won)
 
 

@@ -19,13 +19,14 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 from django.db import transaction
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from authflows.factors import FactorContext, Outcome, get_factor
 from authflows.factors import backup_code as backup_code_factor
 from authflows.factors.base import Challenge
-from authflows.factors.codes import find_verification, normalize_code
+from authflows.factors.codes import check_code, find_verification, normalize_code
 from authflows.factors.totp import accept_step, matching_step
 from authflows.flows import session as session_flow
 from authflows.flows.errors import FlowError
@@ -41,24 +42,52 @@ REAL_METHODS = (TOTP, PHONE)
 TOTP_DIGITS = 6
 TOTP_STEP = 30
 TOTP_DEVICE_NAME = "Authenticator app"
+_METHODS_ATTR = "_authflows_mfa_methods"
 
 
 # --- what the user has ---------------------------------------------------------------------
 
 
+def _has_totp() -> Exists:
+    return Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+
+
+def _has_phone() -> Exists:
+    return Exists(PhoneMFA.objects.filter(user=OuterRef("pk")))
+
+
 def enrolled_methods(user: User) -> set[str]:
-    """The real methods the user has, whatever the Dashboard says (backup codes excluded)."""
-    methods = set()
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
-        methods.add(TOTP)
-    if PhoneMFA.objects.filter(user=user).exists():
-        methods.add(PHONE)
-    return methods
+    """The real methods the user has, whatever the Dashboard says (backup codes excluded).
+
+    One query, remembered on the user object for the rest of the request; the functions
+    here that add or remove a method forget it.
+    """
+    cached = getattr(user, _METHODS_ATTR, None)
+    if cached is None:
+        row = (
+            User.objects.filter(pk=user.pk)
+            .annotate(has_totp=_has_totp(), has_phone=_has_phone())
+            .values_list("has_totp", "has_phone")
+            .get()
+        )
+        cached = {method for method, has in zip(REAL_METHODS, row, strict=True) if has}
+        setattr(user, _METHODS_ATTR, cached)
+    return set(cached)
+
+
+def _forget_methods(user: User) -> None:
+    if getattr(user, _METHODS_ATTR, None) is not None:
+        setattr(user, _METHODS_ATTR, None)
 
 
 def usable_methods(user: User, settings: InstanceSettings) -> set[str]:
     """Real methods the user has and the Dashboard has on: those a sign-in can ask for."""
     return enrolled_methods(user) & set(settings.enabled_mfa_strategies())
+
+
+def needs_setup(user: User, settings: InstanceSettings) -> bool:
+    """Require MFA is on and the user has no usable real method (the setup-mfa task)."""
+    return bool(settings.mfa_required) and not usable_methods(user, settings)
 
 
 @dataclass
@@ -72,13 +101,30 @@ class Overview:
 
 
 def overview(user: User, settings: InstanceSettings) -> Overview:
+    """Everything the page shows, in one query."""
     enabled = set(settings.enabled_mfa_strategies())
-    methods = enrolled_methods(user)
-    phone_mfa = PhoneMFA.objects.filter(user=user).first()
+    unused = BackupCode.objects.filter(user=OuterRef("pk"), used_at__isnull=True)
+    row = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            has_totp=_has_totp(),
+            mfa_phone_number=Subquery(
+                PhoneMFA.objects.filter(user=OuterRef("pk")).values("phone")[:1]
+            ),
+            backup_left=Subquery(
+                unused.values("user").annotate(n=Count("pk")).values("n")[:1],
+                output_field=IntegerField(),
+            ),
+        )
+        .values("has_totp", "mfa_phone_number", "backup_left")
+        .get()
+    )
+    methods = {TOTP} if row["has_totp"] else set()
+    methods |= {PHONE} if row["mfa_phone_number"] else set()
     return Overview(
-        totp=TOTP in methods,
-        phone=phone_mfa.phone if phone_mfa else "",
-        backup_codes_left=backup_code_factor.remaining(user),
+        totp=row["has_totp"],
+        phone=row["mfa_phone_number"] or "",
+        backup_codes_left=row["backup_left"] or 0,
         can_add={
             TOTP: TOTP in enabled and TOTP not in methods,
             PHONE: PHONE in enabled and PHONE not in methods,
@@ -136,9 +182,10 @@ def start_totp(user: User, *, settings: InstanceSettings) -> TOTPEnrolment:
     an app that already scanned it stays valid.
     """
     _require_enabled(settings, TOTP, field="code")
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+    devices = list(TOTPDevice.objects.filter(user=user).order_by("pk"))
+    if any(d.confirmed for d in devices):
         raise FlowError("strategy_for_user_invalid", field="code")
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    device = devices[0] if devices else None
     if device is None:
         device = TOTPDevice.objects.create(
             user=user,
@@ -157,22 +204,25 @@ def start_totp(user: User, *, settings: InstanceSettings) -> TOTPEnrolment:
 
 
 def confirm_totp(
-    request: HttpRequest, user: User, *, settings: InstanceSettings, code: str
+    request: HttpRequest,
+    user: User,
+    *,
+    settings: InstanceSettings,
+    code: str,
+    enrolment: TOTPEnrolment | None = None,
 ) -> None:
     """Activate the pending authenticator app with a valid current code (the step is used,
-    so the same code cannot sign in afterwards)."""
-    enrolment = start_totp(user, settings=settings)
-    device = enrolment.device
+    so the same code cannot sign in afterwards). `enrolment` is start_totp()'s result when
+    the caller has it already."""
+    device = (enrolment or start_totp(user, settings=settings)).device
     ratelimit.hit("factor_attempt", client_ip(request))
     code = normalize_code(code or "")
     if not code:
         raise FlowError("form_param_missing", field="code")
     step = matching_step(device, code) if code.isdigit() and len(code) == device.digits else None
-    if step is None or not accept_step(device, step):
+    if step is None or not accept_step(device, step, confirm=True):
         raise FlowError("form_code_incorrect", field="code")
-    with transaction.atomic():
-        TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
-        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    _forget_methods(user)
     audit.record(request, AuthEvent.Kind.MFA_ENABLED, user=user, strategy=TOTP)
 
 
@@ -223,7 +273,7 @@ def start_phone(
     """Begin adding SMS codes on `phone`. A number the account already verified is added at
     once (returns None); any other gets an SMS code first (returns the challenge)."""
     _require_enabled(settings, PHONE, field="phone")
-    if PhoneMFA.objects.filter(user=user).exists():
+    if PHONE in enrolled_methods(user):
         raise FlowError("strategy_for_user_invalid", field="phone")
     phone = _parse_phone(phone)
     if phone == user.phone and user.phone_verified:
@@ -245,14 +295,19 @@ def start_phone(
 def confirm_phone(
     request: HttpRequest, user: User, *, settings: InstanceSettings, code: str
 ) -> None:
-    """Check the SMS code sent by start_phone(); on success the number receives MFA codes."""
+    """Check the SMS code sent by start_phone(); on success the number receives MFA codes.
+
+    The code is checked and consumed by the same machinery as PhoneCodeFactor.verify()
+    (codes.check_code); the verification is read first because its target is the number.
+    """
     _require_enabled(settings, PHONE, field="code")
-    ctx = _phone_context(user, settings)
-    verification = find_verification(ctx, PHONE)
-    if verification is None or verification.consumed_at is not None:
+    if PHONE in enrolled_methods(user):
+        raise FlowError("strategy_for_user_invalid", field="code")
+    verification = find_verification(_phone_context(user, settings), PHONE)
+    if verification is None:
         raise FlowError("verification_expired", field="code")
     ratelimit.hit("factor_attempt", client_ip(request))
-    outcome = get_factor(PHONE).verify(ctx, code)
+    outcome = check_code(verification, code)
     if outcome is not Outcome.OK:
         raise FlowError(outcome.error_code, field="code")
     if verification.target == user.phone and not user.phone_verified:
@@ -262,9 +317,10 @@ def confirm_phone(
 
 
 def _add_phone(request: HttpRequest, user: User, *, phone: str) -> None:
-    _mfa, created = PhoneMFA.objects.get_or_create(user=user, defaults={"phone": phone})
-    if created:
-        audit.record(request, AuthEvent.Kind.MFA_ENABLED, user=user, strategy=PHONE)
+    # One INSERT; a second one for the same user (a double submit) does nothing.
+    PhoneMFA.objects.bulk_create([PhoneMFA(user=user, phone=phone)], ignore_conflicts=True)
+    _forget_methods(user)
+    audit.record(request, AuthEvent.Kind.MFA_ENABLED, user=user, strategy=PHONE)
 
 
 # --- backup codes --------------------------------------------------------------------------------
@@ -306,18 +362,22 @@ def remove_method(
     request: HttpRequest, user: User, *, settings: InstanceSettings, method: str, password: str
 ) -> None:
     """Remove the authenticator app or SMS codes after the password is re-entered."""
-    if method not in REAL_METHODS or method not in enrolled_methods(user):
+    methods = enrolled_methods(user)
+    if method not in REAL_METHODS or method not in methods:
         raise FlowError("strategy_for_user_invalid", field="__all__")
-    if settings.mfa_required and not (usable_methods(user, settings) - {method}):
+    usable = methods & set(settings.enabled_mfa_strategies())
+    if settings.mfa_required and not (usable - {method}):
         raise FlowError("second_factor_deletion_not_allowed", field="__all__")
     check_password(request, user, settings=settings, password=password)
     _delete(user, method)
     audit.record(request, AuthEvent.Kind.MFA_DISABLED, user=user, strategy=method)
-    if not enrolled_methods(user):
+    if not methods - {method}:
+        # Backup codes back up a real method; without one they would be a weak single factor.
         _delete_backup_codes(request, user)
 
 
 def _delete(user: User, method: str) -> None:
+    _forget_methods(user)
     if method == TOTP:
         TOTPDevice.objects.filter(user=user).delete()
     else:

@@ -77,7 +77,13 @@ def _totp(request: HttpRequest, user: User, *, task: bool) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            mfa_flow.confirm_totp(request, user, settings=settings, code=form.cleaned_data["code"])
+            mfa_flow.confirm_totp(
+                request,
+                user,
+                settings=settings,
+                code=form.cleaned_data["code"],
+                enrolment=enrolment,
+            )
         except FlowError as error:
             form.add_flow_error(error)
         else:
@@ -108,10 +114,7 @@ def _phone(request: HttpRequest, user: User, *, task: bool) -> HttpResponse:
         return _back(task)
     form = PhoneForm(request.POST or None, initial={"phone": user.phone or ""})
     action = request.POST.get("action", "")
-    pending = mfa_flow.pending_phone(user, settings)
-    asked_number = request.GET.get("step") == "number" or action == "send"
-    step = "code" if pending and not asked_number else "number"
-    challenge, notice = None, ""
+    challenge, notice, pending = None, "", ""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -121,22 +124,27 @@ def _phone(request: HttpRequest, user: User, *, task: bool) -> HttpResponse:
                 )
                 if challenge is None:  # an already verified number: added at once
                     return _enrolled(request, user, task=task, message=_("SMS codes added."))
-                step, pending = "code", mfa_flow.pending_phone(user, settings)
-            elif action == "resend" and pending:
+                pending = challenge.verification.target if challenge.verification else ""
+            elif action == "resend":
+                pending = mfa_flow.pending_phone(user, settings)
+                notice = "sent"
                 challenge = mfa_flow.start_phone(
                     request, user, settings=settings, phone=pending, resend=True
                 )
-                notice = "sent"
             elif action == "verify":
                 mfa_flow.confirm_phone(request, user, settings=settings, code=data["code"])
                 return _enrolled(request, user, task=task, message=_("SMS codes added."))
         except FlowError as error:
             form.add_flow_error(error)
+            notice = ""
+    if not pending and action != "send":
+        pending = mfa_flow.pending_phone(user, settings)
+    asked_number = request.GET.get("step") == "number" or (action == "send" and form.errors)
     context = {
         **_base_context(request, user, task=task, method=mfa_flow.PHONE),
         "status": "setup-mfa" if task else "mfa_phone",
         "form": form,
-        "step": step,
+        "step": "code" if pending and not asked_number else "number",
         "pending": pending,
         "challenge": challenge,
         "notice": notice,
@@ -209,7 +217,7 @@ def task_setup_mfa(request: HttpRequest) -> HttpResponse:
         return redirect("authflows:sign-in")
     settings = request.instance_settings  # type: ignore[attr-defined]
     methods = mfa_flow.addable_methods(user, settings)
-    if not session_flow.needs_setup_mfa(user, settings) or not methods:
+    if not mfa_flow.needs_setup(user, settings) or not methods:
         return redirect(session_flow.finish_task(request, user))
     asked = request.POST.get("method") or request.GET.get("method")
     method = asked if asked in methods else methods[0]

@@ -102,8 +102,10 @@ def totp_user(signed_in, user):  # type: ignore[no-untyped-def]
     return secret
 
 
-def start_mfa_sign_in(client: Client, identifier: str = "ada@example.com", **extra: str):  # type: ignore[no-untyped-def]
-    response = sign_in(client, identifier, PASSWORD, **extra)
+def start_mfa_sign_in(
+    client: Client, identifier: str = "ada@example.com", password: str = PASSWORD, **extra: str
+):  # type: ignore[no-untyped-def]
+    response = sign_in(client, identifier, password, **extra)
     assert response.status_code == 302
     assert response["Location"] == "/sign-in/factor-two/"
     return response
