@@ -98,6 +98,7 @@ class Overview:
     phone: str
     backup_codes_left: int
     can_add: dict[str, bool]
+    enabled: dict[str, bool]
 
 
 def overview(user: User, settings: InstanceSettings) -> Overview:
@@ -130,6 +131,7 @@ def overview(user: User, settings: InstanceSettings) -> Overview:
             PHONE: PHONE in enabled and PHONE not in methods,
             BACKUP: BACKUP in enabled and bool(methods),
         },
+        enabled={method: method in enabled for method in (TOTP, PHONE, BACKUP)},
     )
 
 
