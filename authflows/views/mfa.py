@@ -94,6 +94,10 @@ def _totp(request: HttpRequest, user: User, *, task: bool) -> HttpResponse:
         "form": form,
         "qr_svg": mark_safe(qr_svg(enrolment.uri)),  # noqa: S308 - segno's own markup
         "secret": enrolment.secret,
+        # Groups of four are easier to type; authenticator apps ignore the spaces.
+        "secret_groups": " ".join(
+            enrolment.secret[i : i + 4] for i in range(0, len(enrolment.secret), 4)
+        ),
         "uri": enrolment.uri,
     }
     return _render(request, "authflows/account/mfa_totp.html", context, form)
