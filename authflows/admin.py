@@ -10,7 +10,9 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from authflows.flows import mfa as mfa_flow
 from authflows.flows import session as session_flow
 from authflows.models import AuthEvent, InstanceSettings, TrustedClient, User
 from authflows.protect import audit, lockout
@@ -184,6 +186,7 @@ class UserAdmin(BaseUserAdmin):
         (_("Personal info"), {"fields": ["first_name", "last_name"]}),
         (_("Verification"), {"fields": ["email_verified", "phone_verified"]}),
         (_("Lockout"), {"fields": ["failed_attempts", "locked_until", "locked_indefinitely"]}),
+        (_("Multi-factor authentication"), {"fields": ["mfa_methods"]}),
         (
             _("Permissions"),
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
@@ -191,9 +194,9 @@ class UserAdmin(BaseUserAdmin):
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
-    readonly_fields = ["last_login", "date_joined", "failed_attempts"]
+    readonly_fields = ["last_login", "date_joined", "failed_attempts", "mfa_methods"]
     inlines = [TrustedClientInline]
-    actions = ["revoke_trusted_devices", "unlock_users"]
+    actions = ["revoke_trusted_devices", "unlock_users", "reset_mfa"]
 
     @admin.display(boolean=True, description=_("locked"))
     def is_locked(self, obj: User) -> bool:
@@ -210,6 +213,27 @@ class UserAdmin(BaseUserAdmin):
         self.message_user(
             request, _("Revoked %(n)d trusted devices.") % {"n": count}, messages.SUCCESS
         )
+
+    @admin.display(description=_("MFA methods"))
+    def mfa_methods(self, obj: User) -> str:
+        """Which methods the user has; never a secret or a code."""
+        if obj.pk is None:
+            return "-"
+        view = mfa_flow.overview(obj, InstanceSettings.load())
+        parts = [str(_("Authenticator app"))] if view.totp else []
+        if view.phone:
+            parts.append(str(_("SMS codes to %(phone)s")) % {"phone": view.phone})
+        if view.backup_codes_left:
+            parts.append(str(_("%(n)d backup codes left")) % {"n": view.backup_codes_left})
+        return ", ".join(parts) or str(_("None"))
+
+    @admin.action(description=_("Reset MFA (remove all methods and backup codes)"))
+    def reset_mfa(self, request: HttpRequest, queryset) -> None:  # type: ignore[no-untyped-def]
+        count = sum(
+            mfa_flow.reset_mfa(user, request=request, actor=request.user.identifier)
+            for user in queryset
+        )
+        self.message_user(request, _("Reset MFA of %(n)d users.") % {"n": count}, messages.SUCCESS)
 
     @admin.action(description=_("Unlock"))
     def unlock_users(self, request: HttpRequest, queryset) -> None:  # type: ignore[no-untyped-def]
@@ -236,3 +260,9 @@ class AuthEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+# django-otp's own TOTP device admin shows the secret key and its QR code; MFA is managed
+# from the user pages instead (methods listed, never secrets; "Reset MFA" action).
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)

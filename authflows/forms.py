@@ -62,3 +62,16 @@ class CodeForm(FlowForm):
     strategy = _text(32)
     useBackupCode = forms.BooleanField(required=False)
     backupCode = forms.BooleanField(required=False)
+
+
+class PhoneForm(FlowForm):
+    """Adding SMS codes: the number, then the code sent to it."""
+
+    phone = _text(64)
+    code = _text(64)
+
+
+class PasswordForm(FlowForm):
+    """Re-entering the password before a security change."""
+
+    password = _text(256, strip=False)

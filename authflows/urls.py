@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from authflows.views import account, pages, sign_in
+from authflows.views import account, mfa, pages, sign_in
 
 app_name = "authflows"
 
@@ -17,6 +17,12 @@ authflows_patterns = [
     path("sign-up/", pages.sign_up_placeholder, name="sign-up"),
     path("user/", account.account, name="account"),
     path("user/devices/revoke/", account.revoke_device, name="revoke-device"),
+    path("sign-in/tasks/setup-mfa/", mfa.task_setup_mfa, name="task-setup-mfa"),
+    path("user/mfa/totp/", mfa.totp, name="mfa-totp"),
+    path("user/mfa/phone/", mfa.phone, name="mfa-phone"),
+    path("user/mfa/backup-codes/", mfa.backup_codes, name="mfa-backup-codes"),
+    path("user/mfa/totp/remove/", mfa.remove, {"method": "totp"}, name="mfa-remove-totp"),
+    path("user/mfa/phone/remove/", mfa.remove, {"method": "phone_code"}, name="mfa-remove-phone"),
     path("dev/outbox/", pages.dev_outbox, name="dev-outbox"),
 ]
 

@@ -59,6 +59,9 @@ def _owner_filter(ctx: FactorContext) -> dict[str, object]:
 
 
 def find_verification(ctx: FactorContext, strategy: str) -> Verification | None:
+    current = ctx.sign_in.current_verification if ctx.sign_in is not None else None
+    if current is not None and (current.purpose, current.strategy) == (ctx.purpose, strategy):
+        return current  # loaded with the attempt: no query
     return Verification.objects.filter(
         **_owner_filter(ctx), purpose=ctx.purpose, strategy=strategy
     ).first()

@@ -29,15 +29,25 @@ def matching_step(device: TOTPDevice, code: str) -> int | None:
     return None
 
 
-def confirmed_device(user) -> TOTPDevice | None:  # type: ignore[no-untyped-def]
+def confirmed_device(user, *, sign_in=None) -> TOTPDevice | None:  # type: ignore[no-untyped-def]
+    """The user's authenticator app; taken from the sign-in attempt when SignIn.current()
+    loaded it along (no query), else read."""
+    preloaded = getattr(sign_in, "totp_device", None)
+    if preloaded is not None and preloaded.user_id == getattr(user, "pk", None):
+        return preloaded
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def accept_step(device: TOTPDevice, step: int) -> bool:
-    """Record `step` as used; False if it (or a later one) was used already."""
-    won = TOTPDevice.objects.filter(pk=device.pk, last_t__lt=step).update(last_t=step)
+def accept_step(device: TOTPDevice, step: int, *, confirm: bool = False) -> bool:
+    """Record `step` as used; False if it (or a later one) was used already.
+
+    confirm=True also activates a device being enrolled, in the same conditional UPDATE.
+    """
+    fields: dict[str, object] = {"last_t": step, **({"confirmed": True} if confirm else {})}
+    won = TOTPDevice.objects.filter(pk=device.pk, last_t__lt=step).update(**fields)
     if won:
-        device.last_t = step
+        for name, value in fields.items():
+            setattr(device, name, value)
     return bool(won)
 
 
@@ -48,7 +58,7 @@ class TOTPFactor(Factor):
         code = normalize_code(code or "")
         if not code:
             return Outcome.MISSING
-        device = confirmed_device(ctx.user)
+        device = confirmed_device(ctx.user, sign_in=ctx.sign_in)
         if device is None:
             return Outcome.NOT_PREPARED
         if not code.isdigit() or len(code) != device.digits:

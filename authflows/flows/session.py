@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from authflows import clock, delivery
-from authflows.models import AuthEvent, Client, TrustedClient, User
+from authflows.models import AuthEvent, TrustedClient, User
 from authflows.protect import audit
 from authflows.sessions import CLIENT_ID_SESSION_KEY, META_SESSION_KEY
 
@@ -104,7 +104,7 @@ def _login(request: HttpRequest, user: User, *, strategy: str) -> None:
     }
     User.objects.filter(pk=user.pk).update(last_login=now, failed_attempts=0)
     if client.id:
-        Client.objects.filter(pk=client.id).update(last_active_at=now)
+        client.ensure()  # stamps last-active, once per request (trust_client may have already)
     audit.record(request, AuthEvent.Kind.SIGN_IN_SUCCEEDED, user=user, strategy=strategy)
     new_trust = getattr(request, "authflows_new_trust", None)
     if new_trust in ("email_code", "email_link", "phone_code") and user.email:

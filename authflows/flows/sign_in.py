@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, FilteredRelation, OuterRef, Q
 from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -158,8 +158,14 @@ class SignIn:
         client_id = request.authflows_client.id  # type: ignore[attr-defined]
         attempt = None
         if attempt_id and client_id:
+            # The user's confirmed authenticator app comes in the same query (a LEFT JOIN),
+            # so verifying a TOTP code costs only its conditional UPDATE.
+            totp_device = FilteredRelation(
+                "user__totpdevice", condition=Q(user__totpdevice__confirmed=True)
+            )
             attempt = (
-                SignInAttempt.objects.select_related("user", "current_verification")
+                SignInAttempt.objects.annotate(totp_device=totp_device)
+                .select_related("user", "current_verification", "totp_device")
                 .filter(pk=attempt_id, client_id=client_id, expires_at__gt=clock.now())
                 .exclude(status=Status.COMPLETE)
                 .first()
@@ -304,6 +310,7 @@ class SignIn:
         if resend:
             ratelimit.hit("code_send", client_ip(self.request))
         challenge = factor.prepare(self._factor_context(self.second_factor_purpose), resend=resend)
+        self._remember_verification(challenge)
         if challenge.sent:
             audit.record(
                 self.request,
@@ -317,6 +324,15 @@ class SignIn:
                 "verification_code_too_many_requests", field="code", seconds=challenge.retry_after
             )
         return challenge
+
+    def _remember_verification(self, challenge: Challenge) -> None:
+        """Point the attempt at the code just armed, so verifying it needs no lookup."""
+        attempt, verification = self.attempt, challenge.verification
+        if attempt is None or verification is None or not verification.pk:
+            return
+        if attempt.current_verification_id != verification.pk:
+            SignInAttempt.objects.filter(pk=attempt.pk).update(current_verification=verification)
+            attempt.current_verification = verification
 
     def attempt_second_factor(self, *, strategy: str, code: str) -> str:
         """Verify an MFA or client-trust code (signIn.mfa.verify*). Returns the status."""
@@ -336,6 +352,7 @@ class SignIn:
         return self._complete()
 
     def _refuse_code(self, user: User, strategy: str, outcome: Outcome) -> None:
+        self._touch()
         if outcome not in (Outcome.MISSING, Outcome.NOT_PREPARED):
             audit.record(
                 self.request,
@@ -363,6 +380,16 @@ class SignIn:
 
     # -- completion --
 
+    def _touch(self) -> None:
+        """A submitted code is a step: the attempt lives 10 minutes from now, so a code that
+        outlived its own 10 minutes is answered verification_expired, not a lost attempt."""
+        assert self.attempt is not None
+        now = clock.now()
+        self.attempt.updated_at, self.attempt.expires_at = now, now + ATTEMPT_LIFETIME
+        SignInAttempt.objects.filter(pk=self.attempt.pk).update(
+            updated_at=now, expires_at=self.attempt.expires_at
+        )
+
     def _save(self) -> None:
         assert self.attempt is not None
         self.attempt.client_id = self.request.authflows_client.ensure()  # type: ignore[attr-defined]
@@ -387,6 +414,13 @@ class SignIn:
         if attempt is None or attempt.status != Status.COMPLETE or attempt.user is None:
             raise FlowError("sign_in_expired")
         self.request.session.pop(SIGN_IN_ATTEMPT_SESSION_KEY, None)
+        if attempt.second_factor_reason == Reason.MFA:
+            # The attempt already lists the user's MFA methods, so the require-MFA check
+            # in start_session needs no query.
+            user = attempt.user
+            user.has_totp, user.has_phone_mfa, user.has_backup_codes = (  # type: ignore[attr-defined]
+                s in attempt.supported_second_factors for s in MFA_ORDER
+            )
         return session_flow.start_session(
             self.request,
             attempt.user,

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from authflows import useragent
+from authflows.flows import mfa as mfa_flow
 from authflows.flows import session as session_flow
 from authflows.models import TrustedClient
 from authflows.views.decorators import signed_in_required
@@ -36,6 +37,7 @@ def _devices(request: HttpRequest) -> list[dict[str, object]]:
 @signed_in_required
 def account(request: HttpRequest) -> HttpResponse:
     context = {"status": "account", "devices": _devices(request)}
+    context["mfa"] = mfa_flow.overview(request.user, request.instance_settings)  # type: ignore[arg-type,attr-defined]
     return render(request, "authflows/account/index.html", context)
 
 

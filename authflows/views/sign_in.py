@@ -158,10 +158,14 @@ def factor_two(request: HttpRequest) -> HttpResponse:
     )
     strategy = asked if asked in supported else flow.default_second_factor()
     challenge, notice = None, ""
-    if request.method == "GET":
-        if asked and asked not in supported:
-            form.add_flow_error(FlowError("strategy_for_user_invalid", field="code"))
-        elif strategy == "phone_code":
+    if asked and asked not in supported:
+        # A method the user has not enrolled (or the Dashboard turned off) is refused, never
+        # silently swapped for another one. (Bound, so a GET can carry the error too.)
+        form = CodeForm(request.POST or {})
+        form.is_valid()
+        form.add_flow_error(FlowError("strategy_for_user_invalid", field="code"))
+    elif request.method == "GET":
+        if strategy == "phone_code":
             challenge = flow.prepare_second_factor("phone_code")
     elif form.is_valid():
         data = form.cleaned_data

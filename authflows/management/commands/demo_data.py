@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -10,11 +11,20 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from authflows.models import User
+from authflows.factors import backup_code
+from authflows.models import BackupCode, PhoneMFA, User
 
 DEMO_PASSWORD = "demo-password-2468"
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "admin-password-2468"
+# Documented in the README so anyone can add them to an authenticator app (base32).
+DEMO_TOTP_SECRETS = {
+    "tom@example.com": "AUTHFLOWSDEMOTOTPSECRETKEYABCDEF",
+    "bea@example.com": "AUTHFLOWSBACKUPDEMOTOTPSECRETXYZ",
+}
+DEMO_SMS_MFA = {"sally@example.com": "+441632960962"}
+# bea's documented backup code; the other nine of her set are random and never shown.
+DEMO_BACKUP_CODE = ("bea@example.com", "bkup-2468")
 
 
 class Command(BaseCommand):
@@ -40,3 +50,30 @@ class Command(BaseCommand):
 
     def add_extras(self, user: User) -> None:
         """Per-user MFA methods for the demo (none for password-only users)."""
+        if user.email in DEMO_TOTP_SECRETS:
+            self.add_totp(user, DEMO_TOTP_SECRETS[user.email])
+        if user.email in DEMO_SMS_MFA:
+            PhoneMFA.objects.get_or_create(user=user, defaults={"phone": DEMO_SMS_MFA[user.email]})
+        if user.email == DEMO_BACKUP_CODE[0]:
+            self.add_backup_codes(user, DEMO_BACKUP_CODE[1])
+
+    def add_totp(self, user: User, secret: str) -> None:
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        key = base64.b32decode(secret).hex()
+        TOTPDevice.objects.update_or_create(
+            user=user,
+            confirmed=True,
+            defaults={"name": "Authenticator app", "key": key, "digits": 6, "step": 30, "t0": 0},
+        )
+
+    def add_backup_codes(self, user: User, known: str) -> None:
+        """A set of ten whose documented code is unused again after every run."""
+        if not BackupCode.objects.filter(user=user).exists():
+            backup_code.replace_codes(user)
+            # Nine random codes plus the documented one: a set of ten.
+            BackupCode.objects.filter(user=user).order_by("pk").first().delete()  # type: ignore[union-attr]
+        code_hash = backup_code._hash(user, known)
+        BackupCode.objects.update_or_create(
+            user=user, code_hash=code_hash, defaults={"used_at": None}
+        )
