@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from authflows import clock, delivery
-from authflows.models import AuthEvent, Client, TrustedClient, User
+from authflows.models import AuthEvent, TrustedClient, User
 from authflows.protect import audit
 from authflows.sessions import CLIENT_ID_SESSION_KEY, META_SESSION_KEY
 
@@ -41,12 +41,17 @@ def safe_redirect_url(request: HttpRequest, url: str) -> str:
 def trust_client(request: HttpRequest, user: User, *, strategy: str) -> None:
     """Mark this client trusted for the user (one INSERT; a repeat does nothing)."""
     client_id = request.authflows_client.ensure()  # type: ignore[attr-defined]
-    created = TrustedClient.objects.bulk_create(
+    # bulk_create(ignore_conflicts=True) returns its input whether or not a row was written, so
+    # an existing trust is found by moving its last-seen time: no second grant, no new notice.
+    if TrustedClient.objects.filter(client_id=client_id, user=user).update(
+        last_seen_at=clock.now()
+    ):
+        return
+    TrustedClient.objects.bulk_create(
         [TrustedClient(client_id=client_id, user=user, strategy=strategy)], ignore_conflicts=True
     )
-    if created:
-        audit.record(request, AuthEvent.Kind.TRUST_GRANTED, user=user, strategy=strategy)
-        request.authflows_new_trust = strategy  # type: ignore[attr-defined]
+    audit.record(request, AuthEvent.Kind.TRUST_GRANTED, user=user, strategy=strategy)
+    request.authflows_new_trust = strategy  # type: ignore[attr-defined]
 
 
 def revoke_trust(
@@ -97,14 +102,13 @@ def _login(request: HttpRequest, user: User, *, strategy: str) -> None:
     login(request, user, backend=BACKEND)
     request.session[AUTH_AT_SESSION_KEY] = now.timestamp()
     request.session[SEEN_AT_SESSION_KEY] = now.timestamp()
-    request.session[CLIENT_ID_SESSION_KEY] = client.id
+    # Stamps the client's last-active time, creating the row (and its cookie) if needed.
+    request.session[CLIENT_ID_SESSION_KEY] = client.ensure()
     request.session[META_SESSION_KEY] = {
         "ip": audit.client_ip(request),
         "ua": request.META.get("HTTP_USER_AGENT", "")[:512],
     }
     User.objects.filter(pk=user.pk).update(last_login=now, failed_attempts=0)
-    if client.id:
-        Client.objects.filter(pk=client.id).update(last_active_at=now)
     audit.record(request, AuthEvent.Kind.SIGN_IN_SUCCEEDED, user=user, strategy=strategy)
     new_trust = getattr(request, "authflows_new_trust", None)
     if new_trust in ("email_code", "email_link", "phone_code") and user.email:

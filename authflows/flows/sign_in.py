@@ -312,7 +312,10 @@ class SignIn:
                 strategy=strategy,
                 purpose=self.second_factor_purpose,
             )
-        if resend and not challenge.sent and challenge.retry_after:
+        if resend:
+            self._touch()
+        # Test mode arms a code without sending one: only the cool-down refuses a resend.
+        if resend and challenge.throttled:
             raise FlowError(
                 "verification_code_too_many_requests", field="code", seconds=challenge.retry_after
             )
@@ -335,7 +338,18 @@ class SignIn:
         session_flow.trust_client(self.request, user, strategy=strategy)
         return self._complete()
 
+    def _touch(self) -> None:
+        """A resend or a refused code is a step: the attempt lives 10 more minutes, so a late
+        code is answered verification_expired instead of a silent return to /sign-in/."""
+        assert self.attempt is not None
+        now = clock.now()
+        self.attempt.updated_at, self.attempt.expires_at = now, now + ATTEMPT_LIFETIME
+        SignInAttempt.objects.filter(pk=self.attempt.pk).update(
+            updated_at=now, expires_at=self.attempt.expires_at
+        )
+
     def _refuse_code(self, user: User, strategy: str, outcome: Outcome) -> None:
+        self._touch()
         if outcome not in (Outcome.MISSING, Outcome.NOT_PREPARED):
             audit.record(
                 self.request,
