@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from django.core import signing
 from django.db.models import BooleanField
+from django.http import HttpRequest, HttpResponse
 from django.test import Client
 
 from authflows.admin import InstanceSettingsAdmin
@@ -20,15 +20,19 @@ ADMIN_DASHBOARD_URL = "/admin/authflows/instancesettings/1/change/"
 
 
 def adopt_client(browser: Client, client_id: int) -> None:
-    """Give a browser the signed cookie naming an existing Client row."""
+    """Give a browser the signed cookie naming an existing Client row (signed as the site does)."""
     name = app_settings.CLIENT_COOKIE_NAME
-    browser.cookies[name] = signing.get_cookie_signer(salt=name + SALT).sign(str(client_id))
+    response = HttpResponse()
+    response.set_signed_cookie(name, str(client_id), salt=SALT)
+    browser.cookies[name] = response.cookies[name].value
 
 
 def client_id_of(browser: Client) -> int:
+    """The Client row a browser's cookie names (raises if the signature is not the site's)."""
     name = app_settings.CLIENT_COOKIE_NAME
-    value = browser.cookies[name].value
-    return int(signing.get_cookie_signer(salt=name + SALT).unsign(value))
+    request = HttpRequest()
+    request.COOKIES[name] = browser.cookies[name].value
+    return int(request.get_signed_cookie(name, salt=SALT))
 
 
 def verify_client_trust(browser: Client, mailoutbox: list) -> object:  # type: ignore[type-arg]
