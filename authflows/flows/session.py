@@ -39,14 +39,11 @@ def safe_redirect_url(request: HttpRequest, url: str) -> str:
 
 
 def trust_client(request: HttpRequest, user: User, *, strategy: str) -> None:
-    """Mark this client trusted for the user (one INSERT; a repeat does nothing)."""
+    """Mark this client trusted for the user (one INSERT; a repeat writes nothing).
+
+    Callers skip it when the client is already trusted: bulk_create(ignore_conflicts=True)
+    cannot tell whether it wrote a row, and a grant is audited and announced by email."""
     client_id = request.authflows_client.ensure()  # type: ignore[attr-defined]
-    # bulk_create(ignore_conflicts=True) returns its input whether or not a row was written, so
-    # an existing trust is found by moving its last-seen time: no second grant, no new notice.
-    if TrustedClient.objects.filter(client_id=client_id, user=user).update(
-        last_seen_at=clock.now()
-    ):
-        return
     TrustedClient.objects.bulk_create(
         [TrustedClient(client_id=client_id, user=user, strategy=strategy)], ignore_conflicts=True
     )

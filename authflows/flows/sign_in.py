@@ -137,6 +137,10 @@ def client_trust_strategy(user: User, settings: InstanceSettings) -> str | None:
     return None
 
 
+def _trust_of_attempt_client():  # type: ignore[no-untyped-def]
+    return TrustedClient.objects.filter(user=OuterRef("user"), client=OuterRef("client"))
+
+
 # --- the flow ------------------------------------------------------------------------------
 
 
@@ -160,10 +164,13 @@ class SignIn:
         if attempt_id and client_id:
             attempt = (
                 SignInAttempt.objects.select_related("user", "current_verification")
+                .annotate(client_trusted=Exists(_trust_of_attempt_client()))
                 .filter(pk=attempt_id, client_id=client_id, expires_at__gt=clock.now())
                 .exclude(status=Status.COMPLETE)
                 .first()
             )
+        if attempt is not None:
+            request.authflows_client.confirm()  # type: ignore[attr-defined]
         return cls(request, attempt)
 
     @property
@@ -335,8 +342,14 @@ class SignIn:
         )
         if not outcome.ok:
             self._refuse_code(user, strategy, outcome)
-        session_flow.trust_client(self.request, user, strategy=strategy)
+        self._trust_client(strategy)
         return self._complete()
+
+    def _trust_client(self, strategy: str) -> None:
+        """A completed second factor (client trust or MFA) trusts this client for the user."""
+        assert self.attempt is not None and self.attempt.user is not None
+        if not getattr(self.attempt, "client_trusted", False):
+            session_flow.trust_client(self.request, self.attempt.user, strategy=strategy)
 
     def _touch(self) -> None:
         """A resend or a refused code is a step: the attempt lives 10 more minutes, so a late
@@ -362,17 +375,17 @@ class SignIn:
                 session_flow.notify_locked(self.request, user)
         raise FlowError(outcome.error_code, field="code")
 
-    def complete_from_link(self) -> str | None:
-        """If the email link for this attempt was opened (in any browser), finish the step."""
+    def complete_from_link(self, token: str = "") -> str | None:
+        """Finish the step if this attempt's email link was opened: here (`token` is the link's)
+        or in any browser (no token: the link marked the verification verified)."""
         if self.attempt is None or self.status not in SECOND_FACTOR_STATUSES:
             return None
         if "email_link" not in self.attempt.supported_second_factors:
             return None
         ctx = self._factor_context(self.second_factor_purpose)
-        if not get_factor("email_link").verify(ctx, "").ok:
+        if not get_factor("email_link").verify(ctx, token).ok:
             return None
-        assert self.attempt.user is not None
-        session_flow.trust_client(self.request, self.attempt.user, strategy="email_link")
+        self._trust_client("email_link")
         return self._complete()
 
     # -- completion --
