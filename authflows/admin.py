@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -152,9 +152,13 @@ class TrustedClientInline(admin.TabularInline):
         return False
 
 
-class UserChangeForm(forms.ModelForm):
+class UserChangeForm(auth_forms.UserChangeForm):
+    """Django's user change form (the password hash is shown read-only, with a link to the
+    password form), on authflows' user model."""
+
     class Meta:
         model = User
+        field_classes: dict[str, type] = {}
         fields = [
             "email",
             "phone",
@@ -174,9 +178,19 @@ class UserChangeForm(forms.ModelForm):
         ]
 
 
+class AdminPasswordChangeForm(auth_forms.AdminPasswordChangeForm):
+    """An admin setting a password is a password change: the user's trusted devices go."""
+
+    def save(self, commit: bool = True) -> User:
+        user = super().save(commit=commit)
+        session_flow.revoke_trust(user, actor="admin password change")  # type: ignore[arg-type]
+        return user  # type: ignore[return-value]
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     form = UserChangeForm
+    change_password_form = AdminPasswordChangeForm
     ordering = ["email"]
     list_display = ["identifier", "email", "phone", "username", "is_staff", "is_locked"]
     search_fields = ["email", "phone", "username", "first_name", "last_name"]

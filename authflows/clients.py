@@ -37,6 +37,13 @@ class ClientRef:
         self.issue_cookie = True
         return self.id  # type: ignore[return-value]
 
+    def confirm(self) -> None:
+        """The row is known to exist (a row that references it was just read): later ensure()
+        calls in this request need no query. Its last-active time was stamped when that row
+        was saved."""
+        if self.id:
+            self._ensured = True
+
     def get(self) -> Client | None:
         return Client.objects.filter(pk=self.id).first() if self.id else None
 

@@ -42,14 +42,27 @@ def _text(max_length: int, **kwargs: object) -> forms.CharField:
     return forms.CharField(required=False, max_length=max_length, **kwargs)
 
 
+class RedirectURLField(forms.CharField):
+    """Where to go after signing in. An unusable value (too long, NUL bytes) becomes "" so it
+    can never block a sign-in; the flow then keeps only same-host URLs."""
+
+    def clean(self, value: object) -> str:
+        text = self.to_python(value)
+        return "" if len(text) > 2000 or "\x00" in text else text
+
+
 class SignInForm(FlowForm):
     identifier = _text(320)
     email = _text(320)
     phoneNumber = _text(64)
     password = _text(256, strip=False)
-    redirect_url = _text(2000)
+    redirect_url = RedirectURLField(required=False)
 
     def clean(self) -> dict:
+        # The seed examples' field names are the identifier: their errors are shown there.
+        for alias in ("email", "phoneNumber"):
+            if alias in self._errors and "identifier" not in self._errors:
+                self._errors["identifier"] = self._errors.pop(alias)
         data = super().clean()
         data["identifier"] = (
             data.get("identifier") or data.get("email") or data.get("phoneNumber") or ""
@@ -75,3 +88,9 @@ class PasswordForm(FlowForm):
     """Re-entering the password before a security change."""
 
     password = _text(256, strip=False)
+
+
+class PasswordChangeForm(FlowForm):
+    # Longer than any password allowed, so the flow (not the form) names the length error.
+    current_password = _text(4096, strip=False)
+    new_password = _text(4096, strip=False)

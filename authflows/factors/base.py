@@ -27,12 +27,13 @@ class Outcome(enum.Enum):
 
 @dataclass
 class Challenge:
-    """What prepare() did: the verification it armed, whether a message left, and how long
-    until another may be sent (the cool-down)."""
+    """What prepare() did: the verification it armed, whether a message left, how long
+    until another may be sent (the cool-down), and whether the cool-down refused this send."""
 
     verification: Verification | None = None
     sent: bool = False
     retry_after: int = 0
+    throttled: bool = False
 
 
 @dataclass

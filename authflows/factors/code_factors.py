@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.crypto import constant_time_compare
+
 from authflows import delivery
 from authflows.factors import codes
 from authflows.factors.base import Challenge, Factor, FactorContext, Outcome
@@ -81,10 +83,16 @@ class EmailLinkFactor(CodeFactor):
         )
 
     def verify(self, ctx: FactorContext, code: str) -> Outcome:
-        """The link is verified elsewhere (see verify_link); here the attempt's owner consumes
-        a verification that the link marked as verified."""
+        """`code` is the link's token when the link is opened in the browser that asked for it;
+        empty when another browser opened it (verify_link marked the verification verified).
+        Either way the attempt's owner consumes the verification."""
         verification = codes.find_verification(ctx, self.strategy)
-        if verification is None or verification.verified_at is None:
+        if verification is None:
+            return Outcome.NOT_PREPARED
+        if code:
+            if not constant_time_compare(codes.keyed_hash(code), verification.token_hash):
+                return Outcome.INCORRECT
+        elif verification.verified_at is None:
             return Outcome.NOT_PREPARED
         return codes.consume(verification)
 

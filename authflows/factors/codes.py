@@ -83,7 +83,8 @@ def issue(
         elapsed = (now - existing.sent_at).total_seconds()
         live = existing.consumed_at is None and existing.expires_at > now
         if elapsed < cooldown or (live and not resend and existing.attempts < MAX_WRONG_TRIES):
-            return Challenge(existing, sent=False, retry_after=max(0, int(cooldown - elapsed))), ""
+            left = max(0, int(cooldown - elapsed))
+            return Challenge(existing, retry_after=left, throttled=elapsed < cooldown), ""
     test_mode = ctx.settings.test_mode and is_test_target(target)
     secret = (
         generate_token() if link else (app_settings.TEST_CODE if test_mode else generate_code())
@@ -104,7 +105,7 @@ def issue(
         # Conditional: if another request re-sent meanwhile, it wins and we send nothing.
         won = Verification.objects.filter(pk=existing.pk, sent_at=existing.sent_at).update(**fields)
         if not won:
-            return Challenge(existing, sent=False, retry_after=cooldown), ""
+            return Challenge(existing, retry_after=cooldown, throttled=True), ""
         for name, value in fields.items():
             setattr(existing, name, value)
         verification = existing
@@ -115,7 +116,8 @@ def issue(
                     **{**_owner_filter(ctx), **fields}, purpose=ctx.purpose, strategy=strategy
                 )
         except IntegrityError:  # another request created it at the same moment
-            return Challenge(find_verification(ctx, strategy), sent=False, retry_after=cooldown), ""
+            verification = find_verification(ctx, strategy)
+            return Challenge(verification, retry_after=cooldown, throttled=True), ""
     return Challenge(verification, sent=not test_mode, retry_after=cooldown), (
         "" if test_mode else secret
     )

@@ -39,14 +39,16 @@ def safe_redirect_url(request: HttpRequest, url: str) -> str:
 
 
 def trust_client(request: HttpRequest, user: User, *, strategy: str) -> None:
-    """Mark this client trusted for the user (one INSERT; a repeat does nothing)."""
+    """Mark this client trusted for the user (one INSERT; a repeat writes nothing).
+
+    Callers skip it when the client is already trusted: bulk_create(ignore_conflicts=True)
+    cannot tell whether it wrote a row, and a grant is audited and announced by email."""
     client_id = request.authflows_client.ensure()  # type: ignore[attr-defined]
-    created = TrustedClient.objects.bulk_create(
+    TrustedClient.objects.bulk_create(
         [TrustedClient(client_id=client_id, user=user, strategy=strategy)], ignore_conflicts=True
     )
-    if created:
-        audit.record(request, AuthEvent.Kind.TRUST_GRANTED, user=user, strategy=strategy)
-        request.authflows_new_trust = strategy  # type: ignore[attr-defined]
+    audit.record(request, AuthEvent.Kind.TRUST_GRANTED, user=user, strategy=strategy)
+    request.authflows_new_trust = strategy  # type: ignore[attr-defined]
 
 
 def revoke_trust(
@@ -97,14 +99,13 @@ def _login(request: HttpRequest, user: User, *, strategy: str) -> None:
     login(request, user, backend=BACKEND)
     request.session[AUTH_AT_SESSION_KEY] = now.timestamp()
     request.session[SEEN_AT_SESSION_KEY] = now.timestamp()
-    request.session[CLIENT_ID_SESSION_KEY] = client.id
+    # Stamps the client's last-active time, creating the row (and its cookie) if needed.
+    request.session[CLIENT_ID_SESSION_KEY] = client.ensure()
     request.session[META_SESSION_KEY] = {
         "ip": audit.client_ip(request),
         "ua": request.META.get("HTTP_USER_AGENT", "")[:512],
     }
     User.objects.filter(pk=user.pk).update(last_login=now, failed_attempts=0)
-    if client.id:
-        client.ensure()  # stamps last-active, once per request (trust_client may have already)
     audit.record(request, AuthEvent.Kind.SIGN_IN_SUCCEEDED, user=user, strategy=strategy)
     new_trust = getattr(request, "authflows_new_trust", None)
     if new_trust in ("email_code", "email_link", "phone_code") and user.email:

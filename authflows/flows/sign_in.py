@@ -137,6 +137,10 @@ def client_trust_strategy(user: User, settings: InstanceSettings) -> str | None:
     return None
 
 
+def _trust_of_attempt_client():  # type: ignore[no-untyped-def]
+    return TrustedClient.objects.filter(user=OuterRef("user"), client=OuterRef("client"))
+
+
 # --- the flow ------------------------------------------------------------------------------
 
 
@@ -164,12 +168,16 @@ class SignIn:
                 "user__totpdevice", condition=Q(user__totpdevice__confirmed=True)
             )
             attempt = (
-                SignInAttempt.objects.annotate(totp_device=totp_device)
+                SignInAttempt.objects.annotate(
+                    totp_device=totp_device, client_trusted=Exists(_trust_of_attempt_client())
+                )
                 .select_related("user", "current_verification", "totp_device")
                 .filter(pk=attempt_id, client_id=client_id, expires_at__gt=clock.now())
                 .exclude(status=Status.COMPLETE)
                 .first()
             )
+        if attempt is not None:
+            request.authflows_client.confirm()  # type: ignore[attr-defined]
         return cls(request, attempt)
 
     @property
@@ -319,7 +327,10 @@ class SignIn:
                 strategy=strategy,
                 purpose=self.second_factor_purpose,
             )
-        if resend and not challenge.sent and challenge.retry_after:
+        if resend:
+            self._touch()
+        # Test mode arms a code without sending one: only the cool-down refuses a resend.
+        if resend and challenge.throttled:
             raise FlowError(
                 "verification_code_too_many_requests", field="code", seconds=challenge.retry_after
             )
@@ -348,8 +359,24 @@ class SignIn:
         )
         if not outcome.ok:
             self._refuse_code(user, strategy, outcome)
-        session_flow.trust_client(self.request, user, strategy=strategy)
+        self._trust_client(strategy)
         return self._complete()
+
+    def _trust_client(self, strategy: str) -> None:
+        """A completed second factor (client trust or MFA) trusts this client for the user."""
+        assert self.attempt is not None and self.attempt.user is not None
+        if not getattr(self.attempt, "client_trusted", False):
+            session_flow.trust_client(self.request, self.attempt.user, strategy=strategy)
+
+    def _touch(self) -> None:
+        """A resend or a refused code is a step: the attempt lives 10 more minutes, so a late
+        code is answered verification_expired instead of a silent return to /sign-in/."""
+        assert self.attempt is not None
+        now = clock.now()
+        self.attempt.updated_at, self.attempt.expires_at = now, now + ATTEMPT_LIFETIME
+        SignInAttempt.objects.filter(pk=self.attempt.pk).update(
+            updated_at=now, expires_at=self.attempt.expires_at
+        )
 
     def _refuse_code(self, user: User, strategy: str, outcome: Outcome) -> None:
         self._touch()
@@ -365,17 +392,17 @@ class SignIn:
                 session_flow.notify_locked(self.request, user)
         raise FlowError(outcome.error_code, field="code")
 
-    def complete_from_link(self) -> str | None:
-        """If the email link for this attempt was opened (in any browser), finish the step."""
+    def complete_from_link(self, token: str = "") -> str | None:
+        """Finish the step if this attempt's email link was opened: here (`token` is the link's)
+        or in any browser (no token: the link marked the verification verified)."""
         if self.attempt is None or self.status not in SECOND_FACTOR_STATUSES:
             return None
         if "email_link" not in self.attempt.supported_second_factors:
             return None
         ctx = self._factor_context(self.second_factor_purpose)
-        if not get_factor("email_link").verify(ctx, "").ok:
+        if not get_factor("email_link").verify(ctx, token).ok:
             return None
-        assert self.attempt.user is not None
-        session_flow.trust_client(self.request, self.attempt.user, strategy="email_link")
+        self._trust_client("email_link")
         return self._complete()
 
     # -- completion --

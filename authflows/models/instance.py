@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 CACHE_KEY = "authflows:instance-settings:v1"
@@ -149,6 +149,9 @@ class InstanceSettings(models.Model):
         self.pk = 1
         super().save(*args, **kwargs)
         cache.delete(CACHE_KEY)
+        # Inside a transaction (the admin's) another worker may re-cache the old row before the
+        # commit; dropping the cached copy again after the commit closes that window.
+        transaction.on_commit(lambda: cache.delete(CACHE_KEY))
 
     def delete(self, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
         raise ValidationError(_("The instance settings cannot be deleted."))

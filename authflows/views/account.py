@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from authflows import useragent
+from authflows.flows import account as account_flow
 from authflows.flows import mfa as mfa_flow
 from authflows.flows import session as session_flow
+from authflows.flows.errors import FlowError
+from authflows.forms import PasswordChangeForm
 from authflows.models import TrustedClient
 from authflows.views.decorators import signed_in_required
 
@@ -33,18 +38,49 @@ def _devices(request: HttpRequest) -> list[dict[str, object]]:
     ]
 
 
+def _account_page(
+    request: HttpRequest, *, password_form: PasswordChangeForm | None = None
+) -> HttpResponse:
+    context = {
+        "status": "account",
+        "devices": _devices(request),
+        "password_form": password_form or PasswordChangeForm(),
+        "mfa": mfa_flow.overview(request.user, request.instance_settings),  # type: ignore[arg-type,attr-defined]
+    }
+    failed = password_form is not None and bool(password_form.errors)
+    return render(request, "authflows/account/index.html", context, status=400 if failed else 200)
+
+
 @require_GET
 @signed_in_required
 def account(request: HttpRequest) -> HttpResponse:
-    context = {"status": "account", "devices": _devices(request)}
-    context["mfa"] = mfa_flow.overview(request.user, request.instance_settings)  # type: ignore[arg-type,attr-defined]
-    return render(request, "authflows/account/index.html", context)
+    return _account_page(request)
+
+
+@require_POST
+@signed_in_required
+def change_password(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            account_flow.change_password(
+                request,
+                current_password=form.cleaned_data["current_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
+        except FlowError as error:
+            form.add_flow_error(error)
+        else:
+            messages.success(request, _("Your password was changed."))
+            return redirect("authflows:account")
+    return _account_page(request, password_form=form)
 
 
 @require_POST
 @signed_in_required
 def revoke_device(request: HttpRequest) -> HttpResponse:
     raw = request.POST.get("client", "")
-    if raw.isdigit():
+    # ASCII digits that fit a bigint: anything else names no device (and must not reach SQL).
+    if raw.isascii() and raw.isdigit() and len(raw) <= 18:
         session_flow.revoke_trust(request.user, request=request, client_id=int(raw))  # type: ignore[arg-type]
     return redirect("authflows:account")

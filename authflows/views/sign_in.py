@@ -129,12 +129,11 @@ def client_trust_status(request: HttpRequest) -> JsonResponse:
 def verify_email_link(request: HttpRequest) -> HttpResponse:
     """Email-link landing. In the browser that asked, it completes the sign-in; in another,
     it verifies and says to go back to the first tab."""
-    outcome, verification = verify_link(request.GET.get("token", ""))
-    if outcome.ok and verification is not None and verification.sign_in_id:
-        flow = SignIn.current(request)
-        same_browser = flow.attempt is not None and flow.attempt.pk == verification.sign_in_id
-        if same_browser and flow.complete_from_link():
-            return _next(flow)
+    token = request.GET.get("token", "")
+    flow = SignIn.current(request)
+    if token and flow.complete_from_link(token):
+        return _next(flow)
+    outcome, _verification = verify_link(token)
     context = {
         "ok": outcome.ok,
         "error_code": "" if outcome.ok else outcome.error_code,
