@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from authflows.factors.code_factors import verify_link
 from authflows.flows.errors import FlowError
 from authflows.flows.sign_in import SignIn
+from authflows.flows.sign_up import sign_up_offer
 from authflows.forms import CodeForm, SignInForm
 from authflows.models import SignInStatus as S
 from authflows.views.decorators import attempt_required, page_for
@@ -33,23 +34,43 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         return redirect(page_for(flow))
     initial = {"redirect_url": request.GET.get("redirect_url", "")[:2000]}
     form = SignInForm(request.POST or None, initial=initial)
+    offer = ""
     if request.method == "POST" and request.user.is_authenticated:
         form.is_valid()
         form.add_flow_error(FlowError("session_exists"))
     elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        identifier = data["identifier"]
         try:
-            flow.password(
-                identifier=data["identifier"],
-                password=data["password"],
-                redirect_url=data["redirect_url"],
-            )
+            if _is_passwordless(flow, request.POST.get("action", "")):
+                flow.create(identifier=data["identifier"], redirect_url=data["redirect_url"])
+            else:
+                flow.password(
+                    identifier=data["identifier"],
+                    password=data["password"],
+                    redirect_url=data["redirect_url"],
+                )
         except FlowError as error:
             form.add_flow_error(error)
+            offer = sign_up_offer(identifier, flow.settings, error=error)
         else:
             return _next(flow)
-    context = {"form": form, "status": flow.status}
+    context = {
+        "form": form,
+        "status": flow.status,
+        "sign_up_offer": offer,
+        "passwordless": bool(flow.settings.passwordless_strategies()),
+    }
     return _page(request, "authflows/sign_in/start.html", context, failed=bool(form.errors))
+
+
+def _is_passwordless(flow: SignIn, action: str) -> bool:
+    """Password sign-in off, or "Sign in without a password" pressed, and a passwordless
+    first factor on: go to /sign-in/factor-one/ (signIn.create()), not signIn.password()."""
+    settings = flow.settings
+    return bool(settings.passwordless_strategies()) and (
+        action == "passwordless" or not settings.password_enabled
+    )
 
 
 @require_POST
@@ -133,6 +154,9 @@ def verify_email_link(request: HttpRequest) -> HttpResponse:
     if outcome.ok and verification is not None and verification.sign_in_id:
         flow = SignIn.current(request)
         same_browser = flow.attempt is not None and flow.attempt.pk == verification.sign_in_id
+        if same_browser and flow.status == S.NEEDS_FIRST_FACTOR:
+            # The factor-one page finishes the sign-in (one request, within the query budget).
+            return redirect("authflows:factor-one")
         if same_browser and flow.complete_from_link():
             return _next(flow)
     context = {
