@@ -10,7 +10,6 @@ open: an unreachable API lets the password through and logs a line.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import logging
 import urllib.request
@@ -45,8 +44,7 @@ class DetailedFlowError(FlowError):
 @lru_cache(maxsize=1)
 def compromised_passwords() -> frozenset[str]:
     """The offline list, lower-cased, loaded once per process."""
-    with gzip.open(CommonPasswordValidator.DEFAULT_PASSWORD_LIST_PATH, "rt") as handle:
-        return frozenset(line.strip().lower() for line in handle if line.strip())
+    return frozenset(CommonPasswordValidator().passwords)
 
 
 def is_compromised_offline(password: str) -> bool:

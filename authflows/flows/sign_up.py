@@ -531,14 +531,14 @@ class SignUp:
             field = EMAIL if a.email else PHONE if a.phone else USERNAME
             raise FlowError("form_identifier_exists", field=field) from exc
         a.status, a.created_user = Status.COMPLETE, user
-        audit.record(self.request, AuthEvent.Kind.SIGN_UP_COMPLETED, user=user)
 
     def _save(self) -> None:
         a = self.attempt
         assert a is not None
         a.updated_at = clock.now()
         a.save()
-        self.request.session[SIGN_UP_ATTEMPT_SESSION_KEY] = a.pk
+        if self.request.session.get(SIGN_UP_ATTEMPT_SESSION_KEY) != a.pk:
+            self.request.session[SIGN_UP_ATTEMPT_SESSION_KEY] = a.pk
 
     def finalize(self) -> str:
         """setActive(): trust this client for the new user and sign them in (or open the
@@ -547,6 +547,8 @@ class SignUp:
         if a is None or a.status != Status.COMPLETE or a.created_user is None:
             raise FlowError("sign_up_expired")
         self.request.session.pop(SIGN_UP_ATTEMPT_SESSION_KEY, None)
+        # Recorded here rather than at creation: it joins this request's one audit INSERT.
+        audit.record(self.request, AuthEvent.Kind.SIGN_UP_COMPLETED, user=a.created_user)
         session_flow.trust_client(self.request, a.created_user, strategy="sign_up")
         return session_flow.start_session(
             self.request, a.created_user, strategy="sign_up", redirect_url=a.redirect_url
