@@ -429,6 +429,8 @@ class SignIn:
 
     def _first_factors(self, user: User | None, kind: str) -> list[str]:
         factors = first_factors(user, self.settings) if user else []
+        # The factor that matches the identifier typed comes first (a phone number: SMS).
+        factors.sort(key=lambda s: not s.startswith(f"{kind}_"))
         if user is None and self.settings.strict_enumeration:
             factors = unknown_first_factors(kind, self.settings)
         if factors and factors[0] != "password":
