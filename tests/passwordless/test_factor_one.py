@@ -48,7 +48,9 @@ def test_email_code(client, user, mailoutbox):
     assert page_status(page) == "needs_first_factor"
     assert "a•••@example.com" in page.content.decode()
     assert mailoutbox[-1].to == ["ada@example.com"]
-    response = client.post(FACTOR_ONE, {"strategy": "email_code", "code": last_code(mailoutbox[-1].body)})
+    response = client.post(
+        FACTOR_ONE, {"strategy": "email_code", "code": last_code(mailoutbox[-1].body)}
+    )
     assert response["Location"] == "/"
     assert int(client.session["_auth_user_id"]) == user.pk
 
@@ -68,7 +70,9 @@ def test_sms_code_comes_first_for_a_phone_number(client, make_user, instance, sm
     assert start(client, "+1 415 555 0123")["Location"] == FACTOR_ONE
     client.get(FACTOR_ONE)
     assert sms_outbox[-1].to == "+14155550123"
-    response = client.post(FACTOR_ONE, {"strategy": "phone_code", "code": last_code(sms_outbox[-1].body)})
+    response = client.post(
+        FACTOR_ONE, {"strategy": "phone_code", "code": last_code(sms_outbox[-1].body)}
+    )
     assert response["Location"] == "/"
 
 
@@ -82,7 +86,9 @@ def test_use_another_method(client, make_user, instance, mailoutbox, sms_outbox)
     assert "?strategy=phone_code" in html and "?strategy=password" in html
     other = client.get(FACTOR_ONE + "?strategy=phone_code")
     assert "+14••••23" in other.content.decode()
-    response = client.post(FACTOR_ONE, {"strategy": "phone_code", "code": last_code(sms_outbox[-1].body)})
+    response = client.post(
+        FACTOR_ONE, {"strategy": "phone_code", "code": last_code(sms_outbox[-1].body)}
+    )
     assert response["Location"] == "/"
 
 
@@ -115,7 +121,9 @@ def test_mfa_still_applies(client, user, mailoutbox):
     TOTPDevice.objects.create(user=user, name="app", confirmed=True)
     start(client)
     client.get(FACTOR_ONE)
-    response = client.post(FACTOR_ONE, {"strategy": "email_code", "code": last_code(mailoutbox[-1].body)})
+    response = client.post(
+        FACTOR_ONE, {"strategy": "email_code", "code": last_code(mailoutbox[-1].body)}
+    )
     assert response["Location"] == "/sign-in/factor-two/"
     assert "_auth_user_id" not in client.session
 
@@ -125,14 +133,19 @@ def test_wrong_expired_and_exhausted_codes(client, user, mailoutbox):
     client.get(FACTOR_ONE)
     code = last_code(mailoutbox[-1].body)
     wrong = "111111" if code != "111111" else "222222"
-    answers = [error_codes(client.post(FACTOR_ONE, {"strategy": "email_code", "code": wrong})) for _ in range(5)]
+    answers = [
+        error_codes(client.post(FACTOR_ONE, {"strategy": "email_code", "code": wrong}))
+        for _ in range(5)
+    ]
     assert answers[0] == ["form_code_incorrect"]
     assert answers[-1] == ["verification_failed"]
     assert User.objects.get().failed_attempts == 5
     clock.advance(31)
     client.post(FACTOR_ONE, {"strategy": "email_code", "action": "resend"})
     clock.advance(10 * 60 + 1)
-    expired = client.post(FACTOR_ONE, {"strategy": "email_code", "code": last_code(mailoutbox[-1].body)})
+    expired = client.post(
+        FACTOR_ONE, {"strategy": "email_code", "code": last_code(mailoutbox[-1].body)}
+    )
     # The attempt itself expires after 10 minutes too: the browser starts again.
     assert expired["Location"] == "/sign-in/"
 
@@ -152,7 +165,9 @@ def test_locked_user_is_refused(client, make_user, mailoutbox):
     make_user(locked_indefinitely=True)
     start(client)
     client.get(FACTOR_ONE)
-    response = client.post(FACTOR_ONE, {"strategy": "email_code", "code": last_code(mailoutbox[-1].body)})
+    response = client.post(
+        FACTOR_ONE, {"strategy": "email_code", "code": last_code(mailoutbox[-1].body)}
+    )
     assert error_codes(response) == ["user_locked_indefinitely"]
 
 
@@ -160,7 +175,9 @@ def test_locked_user_is_refused(client, make_user, mailoutbox):
 
 
 def _link(mailoutbox) -> str:  # type: ignore[no-untyped-def]
-    return re.search(r"http://testserver(/sign-in/verify/\?token=\S+)", mailoutbox[-1].body).group(1)
+    return re.search(r"http://testserver(/sign-in/verify/\?token=\S+)", mailoutbox[-1].body).group(
+        1
+    )
 
 
 @pytest.fixture
@@ -207,7 +224,9 @@ def test_unknown_identifier_standard(client, db):
     assert error_codes(response) == ["form_identifier_not_found"]
 
 
-def test_unknown_identifier_strict_proceeds_and_sends_nothing(client, browser, user, instance, mailoutbox):
+def test_unknown_identifier_strict_proceeds_and_sends_nothing(
+    client, browser, user, instance, mailoutbox
+):
     instance(enumeration_protection="strict")
     unknown = start(client, "ghost@example.com")
     known = start(browser, "ada@example.com")

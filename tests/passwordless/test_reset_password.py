@@ -34,7 +34,9 @@ def test_reset_by_email(client, user, instance, mailoutbox):
     other = Client()
     sign_in(other, "ada@example.com")
     assert UserSession.objects.filter(user=user).count() == 1
-    TrustedClient.objects.create(client=ClientRow.objects.create(), user=user, strategy="email_code")
+    TrustedClient.objects.create(
+        client=ClientRow.objects.create(), user=user, strategy="email_code"
+    )
 
     page = ask_code(client)
     assert page_status(page) == "needs_first_factor"
@@ -57,7 +59,11 @@ def test_reset_by_email(client, user, instance, mailoutbox):
 
     user.refresh_from_db()
     assert user.check_password(NEW)
-    assert not UserSession.objects.filter(user=user).exclude(session_key=client.session.session_key).exists()
+    assert (
+        not UserSession.objects.filter(user=user)
+        .exclude(session_key=client.session.session_key)
+        .exists()
+    )
     assert other.get("/user/").status_code == 302  # signed out elsewhere
     assert not TrustedClient.objects.filter(user=user).exists()
     assert AuthEvent.objects.filter(kind=AuthEvent.Kind.PASSWORD_RESET, user=user).exists()
@@ -74,7 +80,11 @@ def test_old_password_no_longer_works(client, browser, user, instance, mailoutbo
 
 def test_reset_by_sms_when_email_is_disabled(client, make_user, instance, sms_outbox, mailoutbox):
     instance(
-        email_sign_up=False, email_required=False, email_sign_in=False, phone_sign_up=True, phone_sign_in=True
+        email_sign_up=False,
+        email_required=False,
+        email_sign_in=False,
+        phone_sign_up=True,
+        phone_sign_in=True,
     )
     make_user(email=None, phone="+14155550123")
     ask_code(client, "+14155550123")
@@ -89,7 +99,9 @@ def test_wrong_code_and_resend(client, user, mailoutbox):
     code = last_code(mailoutbox[-1].body)
     wrong = "111111" if code != "111111" else "222222"
     assert error_codes(client.post(RESET, {"code": wrong})) == ["form_code_incorrect"]
-    assert error_codes(client.post(RESET, {"action": "resend"})) == ["verification_code_too_many_requests"]
+    assert error_codes(client.post(RESET, {"action": "resend"})) == [
+        "verification_code_too_many_requests"
+    ]
 
 
 def test_unknown_address_standard(client, db):

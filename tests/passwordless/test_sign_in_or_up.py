@@ -19,13 +19,17 @@ def test_unknown_email_offers_sign_up_and_prefills_it(client, mailoutbox, db):
     assert 'href="/sign-up/?emailAddress=newcomer%40example.com"' in html
     form = client.get("/sign-up/?emailAddress=newcomer%40example.com")
     assert 'value="newcomer@example.com"' in form.content.decode()
-    response = client.post("/sign-up/", {"emailAddress": "newcomer@example.com", "password": NEW_PASSWORD})
+    response = client.post(
+        "/sign-up/", {"emailAddress": "newcomer@example.com", "password": NEW_PASSWORD}
+    )
     follow_sign_up(client, response)
     assert User.objects.get().email == "newcomer@example.com"
 
 
 def test_unknown_identifier_through_passwordless_offers_too(client, db):
-    response = client.post("/sign-in/", {"identifier": "newcomer@example.com", "action": "passwordless"})
+    response = client.post(
+        "/sign-in/", {"identifier": "newcomer@example.com", "action": "passwordless"}
+    )
     assert 'data-offer="sign-up"' in response.content.decode()
 
 

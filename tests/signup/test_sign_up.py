@@ -174,7 +174,9 @@ def test_redirect_url_is_kept(client, mailoutbox, db):
 
 
 def test_no_new_sign_in_notice_after_sign_up(client, mailoutbox, db):
-    response = client.post("/sign-up/", {"emailAddress": "new@example.com", "password": NEW_PASSWORD})
+    response = client.post(
+        "/sign-up/", {"emailAddress": "new@example.com", "password": NEW_PASSWORD}
+    )
     follow_sign_up(client, response)
     assert len(mailoutbox) == 1  # the verification code only
 

@@ -19,7 +19,9 @@ VERIFY_PHONE = "/sign-up/verify-phone-number/"
 
 @pytest.fixture
 def started(client, mailoutbox):  # type: ignore[no-untyped-def]
-    response = client.post("/sign-up/", {"emailAddress": "new@example.com", "password": NEW_PASSWORD})
+    response = client.post(
+        "/sign-up/", {"emailAddress": "new@example.com", "password": NEW_PASSWORD}
+    )
     assert response["Location"] == VERIFY_EMAIL
     page = client.get(VERIFY_EMAIL)
     assert page_status(page) == "missing_requirements"
@@ -45,7 +47,9 @@ def test_reload_does_not_send_again(started, mailoutbox):
 
 
 def test_wrong_code(started, mailoutbox):
-    response = started.post(VERIFY_EMAIL, {"code": "000000" if _code(mailoutbox) != "000000" else "111111"})
+    response = started.post(
+        VERIFY_EMAIL, {"code": "000000" if _code(mailoutbox) != "000000" else "111111"}
+    )
     assert response.status_code == 400
     assert error_codes(response) == ["form_code_incorrect"]
 
@@ -87,7 +91,9 @@ def test_five_wrong_tries_exhaust_the_code(started, mailoutbox):
     assert error_codes(started.post(VERIFY_EMAIL, {"code": code})) == ["verification_failed"]
     clock.advance(31)
     started.post(VERIFY_EMAIL, {"action": "resend"})
-    assert started.post(VERIFY_EMAIL, {"code": _code(mailoutbox)})["Location"] == "/sign-up/complete/"
+    assert (
+        started.post(VERIFY_EMAIL, {"code": _code(mailoutbox)})["Location"] == "/sign-up/complete/"
+    )
 
 
 def test_code_is_single_use(started, browser, mailoutbox):
@@ -99,7 +105,9 @@ def test_code_is_single_use(started, browser, mailoutbox):
 
 def test_test_mode_address_gets_no_mail_and_accepts_424242(client, instance, mailoutbox):
     instance(test_mode=True)
-    client.post("/sign-up/", {"emailAddress": "dev+clerk_test@example.com", "password": NEW_PASSWORD})
+    client.post(
+        "/sign-up/", {"emailAddress": "dev+clerk_test@example.com", "password": NEW_PASSWORD}
+    )
     client.get(VERIFY_EMAIL)
     assert mailoutbox == []
     assert client.post(VERIFY_EMAIL, {"code": "424242"})["Location"] == "/sign-up/complete/"
@@ -109,7 +117,9 @@ def test_test_mode_address_gets_no_mail_and_accepts_424242(client, instance, mai
 
 
 def _link(mailoutbox) -> str:  # type: ignore[no-untyped-def]
-    return re.search(r"http://testserver(/sign-up/verify/\?token=\S+)", mailoutbox[-1].body).group(1)
+    return re.search(r"http://testserver(/sign-up/verify/\?token=\S+)", mailoutbox[-1].body).group(
+        1
+    )
 
 
 @pytest.fixture
@@ -172,7 +182,9 @@ def test_link_resend_cooldown_is_60_seconds(link_started, mailoutbox):
 @pytest.fixture
 def phone_started(client, instance, sms_outbox):  # type: ignore[no-untyped-def]
     instance(email_required=False, phone_sign_up=True, phone_sign_in=True)
-    response = client.post("/sign-up/", {"phoneNumber": "+1 415 555 0199", "password": NEW_PASSWORD})
+    response = client.post(
+        "/sign-up/", {"phoneNumber": "+1 415 555 0199", "password": NEW_PASSWORD}
+    )
     assert response["Location"] == VERIFY_PHONE
     client.get(VERIFY_PHONE)
     return client
@@ -203,7 +215,11 @@ def test_email_then_phone(client, instance, mailoutbox, sms_outbox):
     instance(phone_sign_up=True, phone_sign_in=True, phone_required=True)
     client.post(
         "/sign-up/",
-        {"emailAddress": "new@example.com", "phoneNumber": "+14155550198", "password": NEW_PASSWORD},
+        {
+            "emailAddress": "new@example.com",
+            "phoneNumber": "+14155550198",
+            "password": NEW_PASSWORD,
+        },
     )
     client.get(VERIFY_EMAIL)
     response = client.post(VERIFY_EMAIL, {"code": last_code(mailoutbox[-1].body)})
@@ -216,7 +232,9 @@ def test_email_then_phone(client, instance, mailoutbox, sms_outbox):
 def test_changing_the_email_needs_a_new_verification(client, instance, mailoutbox):
     instance(username_sign_up=True, username_sign_in=True)
     client.post("/sign-up/", {"emailAddress": "first@example.com", "password": NEW_PASSWORD})
-    response = client.post("/sign-up/continue/", {"username": "newbie", "emailAddress": "x@example.com"})
+    response = client.post(
+        "/sign-up/continue/", {"username": "newbie", "emailAddress": "x@example.com"}
+    )
     assert response["Location"] == VERIFY_EMAIL
     client.get(VERIFY_EMAIL)
     assert mailoutbox[-1].to == ["x@example.com"]
