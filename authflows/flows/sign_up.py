@@ -360,11 +360,13 @@ class SignUp:
             a.email, a.email_verified = str(cleaned[EMAIL]), False
         if PHONE in cleaned and cleaned[PHONE] != a.phone:
             a.phone, a.phone_verified = str(cleaned[PHONE]), False
-        for name, column in ((USERNAME, "username"), (FIRST_NAME, "first_name")):
+        for name, column in (
+            (USERNAME, "username"),
+            (FIRST_NAME, "first_name"),
+            (LAST_NAME, "last_name"),
+        ):
             if name in cleaned:
-                setattr(a, column, cleaned[name])
-        if LAST_NAME in cleaned:
-            a.last_name = str(cleaned[LAST_NAME])
+                setattr(a, column, str(cleaned[name]))
         if PASSWORD in cleaned:
             a.password_hash = make_password(str(cleaned[PASSWORD]))
         if cleaned.get(LEGAL) and not a.legal_accepted_at:

@@ -62,6 +62,11 @@ def _fields(flow: SignUp, names: list[str] | tuple[str, ...]) -> list[dict[str, 
     ]
 
 
+def _refused(form: SignUpForm) -> list[str]:
+    """Fields the last post was refused on, shown again even if no longer missing."""
+    return [flow for name, flow in SignUpForm.FLOW_FIELDS.items() if name in form.errors]
+
+
 @require_http_methods(["GET", "POST"])
 def sign_up(request: HttpRequest) -> HttpResponse:
     flow = SignUp(request, None)
@@ -104,7 +109,7 @@ def sign_up_continue(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "status": flow.status,
-        "fields": _fields(flow, flow.missing_fields),
+        "fields": _fields(flow, [*flow.missing_fields, *_refused(form)]),
         "flow": flow,
     }
     return _page(request, "continue.html", context, failed=bool(form.errors))

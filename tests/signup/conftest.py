@@ -9,6 +9,11 @@ from django.test import Client
 QUERY_BUDGET = 8
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # tests/conftest.py turns rate limits on for tests with this marker.
+    config.addinivalue_line("markers", "ratelimit: run with the rate limits on")
+
+
 @pytest.fixture
 def budget_client(django_assert_max_num_queries):  # type: ignore[no-untyped-def]
     def make() -> Client:

@@ -349,3 +349,32 @@ def test_sign_up_closed_when_no_identifier_can_sign_up(client, instance):
     instance(email_sign_up=False, email_required=False)
     response = client.get("/sign-up/")
     assert page_status(response) == "sign_up_closed"
+
+
+def test_refused_field_is_shown_again_on_continue(client, instance, make_user):
+    instance(**USERNAME_ON)
+    make_user(username="taken")
+    client.post("/sign-up/", {"emailAddress": "new@example.com"})
+    response = client.post("/sign-up/continue/", {"password": NEW_PASSWORD, "username": "taken"})
+    assert error_codes(response) == ["form_identifier_exists"]
+    assert 'id="username-error"' in response.content.decode()
+
+
+@pytest.mark.ratelimit
+def test_sign_up_start_is_rate_limited(client, db):
+    for _ in range(5):
+        assert client.post("/sign-up/", {"emailAddress": "bad"}).status_code == 400
+    response = client.post("/sign-up/", {"emailAddress": "bad"})
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) >= 1
+
+
+@pytest.mark.ratelimit
+def test_sign_up_verification_is_rate_limited(client, mailoutbox, db):
+    client.post("/sign-up/", {"emailAddress": "new@example.com", "password": NEW_PASSWORD})
+    client.get("/sign-up/verify-email-address/")
+    codes = [
+        client.post("/sign-up/verify-email-address/", {"code": "999999"}).status_code
+        for _ in range(4)
+    ]
+    assert codes[-1] == 429
