@@ -407,6 +407,12 @@ class SignIn:
 
     # -- passwordless first factors (and the reset code of a forgotten password) --
 
+    def goes_passwordless(self, *, asked: bool) -> bool:
+        """The identifier page leads to factor-one (create()) rather than password(): a
+        passwordless first factor is on, and password sign-in is off or was not chosen."""
+        settings = self.settings
+        return bool(settings.passwordless_strategies()) and (asked or not settings.password_enabled)
+
     def create(self, *, identifier: str, redirect_url: str = "", strategy: str = "") -> str:
         """signIn.create({identifier}): identify the user and offer their first factors
         (needs_first_factor). With strategy="reset_password", start a forgotten-password

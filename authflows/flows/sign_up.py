@@ -181,6 +181,10 @@ class SignUp:
         return self.attempt.status if self.attempt else ""
 
     @property
+    def is_open(self) -> bool:
+        return is_sign_up_open(self.settings)
+
+    @property
     def requirements(self) -> Requirements:
         return requirements(self.settings)
 

@@ -42,11 +42,11 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         identifier = data["identifier"]
         try:
-            if _is_passwordless(flow, request.POST.get("action", "")):
-                flow.create(identifier=data["identifier"], redirect_url=data["redirect_url"])
+            if flow.goes_passwordless(asked=request.POST.get("action") == "passwordless"):
+                flow.create(identifier=identifier, redirect_url=data["redirect_url"])
             else:
                 flow.password(
-                    identifier=data["identifier"],
+                    identifier=identifier,
                     password=data["password"],
                     redirect_url=data["redirect_url"],
                 )
@@ -55,22 +55,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             offer = sign_up_offer(identifier, flow.settings, error=error)
         else:
             return _next(flow)
-    context = {
-        "form": form,
-        "status": flow.status,
-        "sign_up_offer": offer,
-        "passwordless": bool(flow.settings.passwordless_strategies()),
-    }
+    context = {"form": form, "status": flow.status, "sign_up_offer": offer}
     return _page(request, "authflows/sign_in/start.html", context, failed=bool(form.errors))
-
-
-def _is_passwordless(flow: SignIn, action: str) -> bool:
-    """Password sign-in off, or "Sign in without a password" pressed, and a passwordless
-    first factor on: go to /sign-in/factor-one/ (signIn.create()), not signIn.password()."""
-    settings = flow.settings
-    return bool(settings.passwordless_strategies()) and (
-        action == "passwordless" or not settings.password_enabled
-    )
 
 
 @require_POST

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from authflows.factors.code_factors import verify_link
 from authflows.flows.errors import FlowError
-from authflows.flows.sign_up import FIELDS, SignUp, is_sign_up_open
+from authflows.flows.sign_up import FIELDS, SignUp
 from authflows.forms import CodeForm, SignUpForm
 from authflows.models import SignUpStatus as S
 
@@ -70,7 +70,7 @@ def _refused(form: SignUpForm) -> list[str]:
 @require_http_methods(["GET", "POST"])
 def sign_up(request: HttpRequest) -> HttpResponse:
     flow = SignUp(request, None)
-    if not is_sign_up_open(flow.settings):
+    if not flow.is_open:
         return _page(request, "closed.html", {"status": "sign_up_closed"}, failed=False)
     initial = {k: request.GET.get(k, "")[:320] for k in ("emailAddress", "phoneNumber", "username")}
     initial["redirect_url"] = request.GET.get("redirect_url", "")[:2000]
