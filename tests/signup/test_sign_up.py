@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from authflows import clock
+from authflows.forms import SignUpForm
 from authflows.models import SignUpAttempt, TrustedClient, User
 from tests.conftest import error_codes, page_status, sign_in
 from tests.signup.helpers import NEW_PASSWORD, follow_sign_up
@@ -130,6 +131,8 @@ def test_each_dashboard_combination(client, instance, mailoutbox, sms_outbox, na
     again = client.get("/sign-up/continue/")
     assert page_status(again) == "missing_requirements"
     assert _inputs(again) == set(asked)
+    missing = [SignUpForm.FLOW_FIELDS[name] for name in asked]
+    assert f'data-missing-fields="{",".join(missing)}"' in again.content.decode()
 
     response = follow_sign_up(client, client.post("/sign-up/continue/", second))
     assert response.status_code == 302
