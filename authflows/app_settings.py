@@ -39,6 +39,13 @@ class AppSettings:
         return bool(getattr(settings, "AUTHFLOWS_PWNED_RANGE_CHECK", False))
 
     @property
+    def PWNED_RANGE_API(self) -> str:
+        """Base URL of the Pwned Passwords range API (the hash prefix is appended)."""
+        return getattr(
+            settings, "AUTHFLOWS_PWNED_RANGE_API", "https://api.pwnedpasswords.com/range/"
+        )
+
+    @property
     def TEST_CODE(self) -> str:
         return "424242"
 

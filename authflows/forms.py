@@ -94,3 +94,43 @@ class PasswordChangeForm(FlowForm):
     # Longer than any password allowed, so the flow (not the form) names the length error.
     current_password = _text(4096, strip=False)
     new_password = _text(4096, strip=False)
+
+
+class SignUpForm(FlowForm):
+    """Sign-up fields, named as Clerk's JavaScript parameters (emailAddress, phoneNumber…)."""
+
+    emailAddress = _text(320)
+    email = _text(320)
+    phoneNumber = _text(64)
+    username = _text(128)
+    password = _text(512, strip=False)
+    firstName = _text(300)
+    lastName = _text(300)
+    legalAccepted = forms.BooleanField(required=False)
+    redirect_url = _text(2000)
+
+    # form field -> the sign-up flow's field (Clerk's snake_case names)
+    FLOW_FIELDS = {
+        "emailAddress": "email_address",
+        "phoneNumber": "phone_number",
+        "username": "username",
+        "password": "password",
+        "firstName": "first_name",
+        "lastName": "last_name",
+        "legalAccepted": "legal_accepted",
+    }
+
+    def flow_data(self) -> dict[str, object]:
+        data = self.cleaned_data
+        data["emailAddress"] = data.get("emailAddress") or data.get("email") or ""
+        return {flow: data.get(name) for name, flow in self.FLOW_FIELDS.items()}
+
+    def add_flow_error(self, error: FlowError) -> None:
+        for one in getattr(error, "errors", [error]):
+            names = {flow: name for name, flow in self.FLOW_FIELDS.items()}
+            one.field = names.get(one.field, one.field)
+            super().add_flow_error(one)
+
+
+class NewPasswordForm(FlowForm):
+    password = _text(512, strip=False)

@@ -172,3 +172,6 @@ AUTHFLOWS_SMS_BACKEND = env.str(
 AUTHFLOWS_DEV_OUTBOX = env.bool("DEV_OUTBOX", default=DEBUG)
 AUTHFLOWS_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AUTHFLOWS_PWNED_RANGE_CHECK = env.bool("PWNED_RANGE_CHECK", default=False)
+AUTHFLOWS_PWNED_RANGE_API = env.str(
+    "PWNED_RANGE_API", default="https://api.pwnedpasswords.com/range/"
+)

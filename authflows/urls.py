@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from authflows.views import account, mfa, pages, sign_in
+from authflows.views import account, factor_one, mfa, pages, sign_in, sign_up
 
 app_name = "authflows"
 
@@ -14,7 +14,29 @@ authflows_patterns = [
     path("sign-in/client-trust/status/", sign_in.client_trust_status, name="client-trust-status"),
     path("sign-in/verify/", sign_in.verify_email_link, name="verify"),
     path("sign-out/", pages.sign_out, name="sign-out"),
-    path("sign-up/", pages.sign_up_placeholder, name="sign-up"),
+    path("sign-in/factor-one/", factor_one.factor_one, name="factor-one"),
+    path("sign-in/factor-one/status/", factor_one.factor_one_status, name="factor-one-status"),
+    path("sign-in/reset-password/", factor_one.reset_password, name="reset-password"),
+    path("sign-up/", sign_up.sign_up, name="sign-up"),
+    path("sign-up/continue/", sign_up.sign_up_continue, name="sign-up-continue"),
+    path(
+        "sign-up/verify-email-address/",
+        sign_up.verify_email_address,
+        name="sign-up-verify-email",
+    ),
+    path(
+        "sign-up/verify-email-address/status/",
+        sign_up.verify_email_address_status,
+        name="sign-up-verify-email-status",
+    ),
+    path(
+        "sign-up/verify-phone-number/",
+        sign_up.verify_phone_number,
+        name="sign-up-verify-phone",
+    ),
+    path("sign-up/verify/", sign_up.verify_link_landing, name="sign-up-verify"),
+    path("sign-up/complete/", sign_up.complete, name="sign-up-complete"),
+    path("sign-up/reset/", sign_up.start_over, name="sign-up-reset"),
     path("user/", account.account, name="account"),
     path("user/devices/revoke/", account.revoke_device, name="revoke-device"),
     path("sign-in/tasks/setup-mfa/", mfa.task_setup_mfa, name="task-setup-mfa"),

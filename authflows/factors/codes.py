@@ -62,6 +62,17 @@ def find_verification(ctx: FactorContext, strategy: str) -> Verification | None:
     current = ctx.sign_in.current_verification if ctx.sign_in is not None else None
     if current is not None and (current.purpose, current.strategy) == (ctx.purpose, strategy):
         return current  # loaded with the attempt: no query
+    # A flow that already loaded its verification (select_related) passes it in ctx.extra,
+    # saving the query; it is used only when it is the one this lookup would find.
+    known = ctx.extra.get("verification")
+    owner = (getattr(ctx.sign_in, "pk", None), getattr(ctx.sign_up, "pk", None))
+    if isinstance(known, Verification) and (
+        known.purpose,
+        known.strategy,
+        known.sign_in_id,
+        known.sign_up_id,
+    ) == (ctx.purpose, strategy, *owner):
+        return known
     return Verification.objects.filter(
         **_owner_filter(ctx), purpose=ctx.purpose, strategy=strategy
     ).first()

@@ -41,6 +41,9 @@ MESSAGES = {
         "Multi-factor authentication is required, so your last method can't be removed."
     ),
     "form_consent_missing": _("You must accept the terms to continue."),
+    "sign_up_expired": _("Your sign-up expired. Start again."),
+    "sign_up_closed": _("Sign-up is closed. Ask an administrator for an account."),
+    "verification_missing": _("There is nothing to verify here."),
 }
 
 

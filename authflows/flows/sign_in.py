@@ -9,7 +9,7 @@ otherwise (FlowError). Views only bind forms, call one method, and map the statu
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -18,9 +18,10 @@ from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from authflows import clock
-from authflows.factors import FactorContext, Outcome, get_factor
+from authflows.factors import FactorContext, Outcome, codes, get_factor
 from authflows.factors.base import Challenge
 from authflows.factors.password import run_dummy_check
+from authflows.flows import passwords
 from authflows.flows import session as session_flow
 from authflows.flows.errors import FlowError
 from authflows.models import (
@@ -32,11 +33,13 @@ from authflows.models import (
     SignInStatus,
     TrustedClient,
     User,
+    UserSession,
     Verification,
 )
 from authflows.models.user import normalize_phone
 from authflows.protect import audit, lockout, ratelimit
 from authflows.protect.ip import client_ip
+from authflows.sessions import end_sessions
 
 Status = SignInStatus
 Reason = SignInAttempt.SecondFactorReason
@@ -139,6 +142,47 @@ def client_trust_strategy(user: User, settings: InstanceSettings) -> str | None:
 
 def _trust_of_attempt_client():  # type: ignore[no-untyped-def]
     return TrustedClient.objects.filter(user=OuterRef("user"), client=OuterRef("client"))
+
+
+RESET_STRATEGIES = {
+    "reset_password_email_code": "email_code",
+    "reset_password_phone_code": "phone_code",
+}
+PASSWORDLESS_SEND = ("email_code", "email_link", "phone_code")
+
+
+def is_throttled(challenge: Challenge, *, since: datetime) -> bool:
+    """True when prepare() kept the existing code (inside the cool-down) instead of issuing
+    a new one. Test-mode targets send nothing but are still issued, so `sent` can't say."""
+    verification = challenge.verification
+    return bool(challenge.retry_after) and (verification is None or verification.sent_at < since)
+
+
+def first_factors(user: User, settings: InstanceSettings) -> list[str]:
+    """The passwordless first factors the Dashboard has on and the user can receive, then
+    the password when the user has one (Clerk's supportedFirstFactors)."""
+    reachable = {"email_code": user.email, "email_link": user.email, "phone_code": user.phone}
+    factors = [s for s in settings.passwordless_strategies() if reachable[s]]
+    if settings.password_enabled and user.has_usable_password():
+        factors.append("password")
+    return factors
+
+
+def unknown_first_factors(kind: str, settings: InstanceSettings) -> list[str]:
+    """What an unknown identifier appears to offer under strict enumeration protection."""
+    family = {"email": "email_", "phone": "phone_"}.get(kind)
+    return [s for s in settings.passwordless_strategies() if family and s.startswith(family)]
+
+
+def reset_strategy(user: User | None, kind: str, settings: InstanceSettings) -> str | None:
+    """Reset codes go by email; by SMS only when the instance has no email (or the user none)."""
+    has_email = user.email if user else kind == "email"
+    has_phone = user.phone if user else kind == "phone"
+    if settings.email_enabled and has_email:
+        return "reset_password_email_code"
+    if has_phone:
+        return "reset_password_phone_code"
+    return None
 
 
 # --- the flow ------------------------------------------------------------------------------
@@ -404,6 +448,220 @@ class SignIn:
             return None
         self._trust_client("email_link")
         return self._complete()
+
+    # -- passwordless first factors (and the reset code of a forgotten password) --
+
+    def goes_passwordless(self, *, asked: bool) -> bool:
+        """The identifier page leads to factor-one (create()) rather than password(): a
+        passwordless first factor is on, and password sign-in is off or was not chosen."""
+        settings = self.settings
+        return bool(settings.passwordless_strategies()) and (asked or not settings.password_enabled)
+
+    def create(self, *, identifier: str, redirect_url: str = "", strategy: str = "") -> str:
+        """signIn.create({identifier}): identify the user and offer their first factors
+        (needs_first_factor). With strategy="reset_password", start a forgotten-password
+        reset instead. Under strict enumeration protection an unknown identifier proceeds
+        the same way and nothing is ever sent."""
+        ratelimit.hit("sign_in_start", client_ip(self.request))
+        kind, value = parse_identifier(identifier, self.settings)
+        user = find_user(kind, value, client_id=self.request.authflows_client.id)  # type: ignore[attr-defined]
+        if user is not None and not user.is_active:
+            user = None
+        if strategy == "reset_password":
+            factors = self._reset_factors(user, kind)
+        else:
+            factors = self._first_factors(user, kind)
+        self.attempt = self._new_attempt(identifier=value, user=user, redirect_url=redirect_url)
+        self.attempt.supported_first_factors = factors
+        self.attempt.first_factor = factors[0]
+        self._save()
+        return self.attempt.status
+
+    def _first_factors(self, user: User | None, kind: str) -> list[str]:
+        factors = first_factors(user, self.settings) if user else []
+        # The factor that matches the identifier typed comes first (a phone number: SMS).
+        factors.sort(key=lambda s: not s.startswith(f"{kind}_"))
+        if user is None and self.settings.strict_enumeration:
+            factors = unknown_first_factors(kind, self.settings)
+        if factors and factors[0] != "password":
+            return factors
+        if user is None and not self.settings.strict_enumeration:
+            raise FlowError("form_identifier_not_found", field="identifier")
+        if self.settings.password_enabled:
+            raise FlowError("form_param_missing", field="password")
+        raise FlowError("strategy_for_user_invalid", field="identifier")
+
+    def _reset_factors(self, user: User | None, kind: str) -> list[str]:
+        usable = user is not None and (user.has_usable_password() or user.email or user.phone)
+        if not usable and not self.settings.strict_enumeration:
+            raise FlowError("form_identifier_not_found", field="identifier")
+        strategy = reset_strategy(user, kind, self.settings)
+        if strategy is None:
+            raise FlowError("strategy_for_user_invalid", field="identifier")
+        return [strategy]
+
+    def _first_factor_context(self, strategy: str) -> FactorContext:
+        purpose = (
+            Verification.Purpose.RESET_PASSWORD
+            if strategy in RESET_STRATEGIES
+            else Verification.Purpose.FIRST_FACTOR
+        )
+        ctx = self._factor_context(purpose)
+        ctx.extra["verification"] = self.attempt.current_verification  # type: ignore[union-attr]
+        return ctx
+
+    def prepare_first_factor(self, strategy: str = "", *, resend: bool = False) -> Challenge:
+        """signIn.prepareFirstFactor(): send the email code, SMS code, email link or reset
+        code. An existing live code is kept on arrival; resend replaces it after the cool-down."""
+        attempt = self.require(Status.NEEDS_FIRST_FACTOR)
+        strategy = strategy or attempt.first_factor
+        if strategy not in attempt.supported_first_factors or strategy == "password":
+            raise FlowError("strategy_for_user_invalid", field="strategy")
+        if resend:
+            ratelimit.hit("code_send", client_ip(self.request))
+        base = RESET_STRATEGIES.get(strategy, strategy)
+        ctx = self._first_factor_context(strategy)
+        started = clock.now()
+        if attempt.user is None:
+            # Strict enumeration protection: the same cool-down and answers, no message.
+            link = base == "email_link"
+            challenge, _secret = codes.issue(
+                ctx, strategy=base, target=attempt.identifier, link=link, resend=resend
+            )
+            challenge.sent = False
+        else:
+            challenge = get_factor(base).prepare(ctx, resend=resend)
+        self._remember_first_factor(strategy, challenge)
+        if challenge.sent:
+            audit.record(
+                self.request,
+                AuthEvent.Kind.CODE_SENT,
+                user=attempt.user,
+                strategy=strategy,
+                purpose=ctx.purpose,
+            )
+        if resend and is_throttled(challenge, since=started):
+            raise FlowError(
+                "verification_code_too_many_requests", field="code", seconds=challenge.retry_after
+            )
+        return challenge
+
+    def _remember_first_factor(self, strategy: str, challenge: Challenge) -> None:
+        """Keep the chosen strategy and its verification on the attempt (one UPDATE, only
+        when they changed), so the next step finds the code without another query."""
+        attempt = self.attempt
+        assert attempt is not None
+        verification = challenge.verification
+        if attempt.first_factor == strategy and attempt.current_verification == verification:
+            return
+        attempt.first_factor, attempt.current_verification = strategy, verification
+        SignInAttempt.objects.filter(pk=attempt.pk).update(
+            first_factor=strategy, current_verification=verification
+        )
+
+    def attempt_first_factor(self, *, strategy: str, code: str) -> str:
+        """signIn.attemptFirstFactor(): check the code (or the password chosen through "use
+        another method"). Passwordless factors never lead to client trust; MFA still applies."""
+        attempt = self.require(Status.NEEDS_FIRST_FACTOR)
+        if strategy not in attempt.supported_first_factors:
+            raise FlowError("strategy_for_user_invalid", field="code")
+        ratelimit.hit("factor_attempt", client_ip(self.request))
+        user = attempt.user
+        if user is None:  # strict enumeration protection: an unknown identifier never passes
+            self._refuse_unknown(strategy, code)
+        assert user is not None
+        lockout.ensure_not_locked(user, self.settings, field="code")
+        if strategy == "password":
+            self._check_password(user, code)
+        else:
+            base = RESET_STRATEGIES.get(strategy, strategy)
+            outcome = get_factor(base).verify(self._first_factor_context(strategy), code)
+            if not outcome.ok:
+                self._refuse_code(user, strategy, outcome)
+        attempt.first_factor = strategy
+        if strategy in RESET_STRATEGIES:
+            return self._await_new_password(user)
+        return self._after_first_factor(user, strategy=strategy)
+
+    def _refuse_unknown(self, strategy: str, code: str) -> None:
+        if strategy == "password":
+            run_dummy_check(code)
+            raise FlowError("form_password_or_identifier_incorrect", field="password")
+        if not codes.normalize_code(code or ""):
+            raise FlowError("form_param_missing", field="code")
+        raise FlowError("form_code_incorrect", field="code")
+
+    def _check_password(self, user: User, password: str) -> None:
+        if not password:
+            raise FlowError("form_param_missing", field="password")
+        if not user.check_password(password):
+            self._refuse_first_factor(user.identifier, user=user, field="password")
+
+    def complete_first_factor_from_link(self) -> str | None:
+        """If the sign-in's email link was opened (in any browser), the first factor is proven."""
+        attempt = self.attempt
+        if attempt is None or self.status != Status.NEEDS_FIRST_FACTOR:
+            return None
+        if attempt.first_factor != "email_link" or attempt.user is None:
+            return None
+        if not get_factor("email_link").verify(self._first_factor_context("email_link"), "").ok:
+            return None
+        return self._after_first_factor(attempt.user, strategy="email_link")
+
+    # -- forgotten password --
+
+    def _await_new_password(self, user: User) -> str:
+        """The reset code was right: ask for the new password. The MFA methods are noted
+        now, so that setting the password stays within the query budget."""
+        attempt = self.attempt
+        assert attempt is not None
+        attempt.status = Status.NEEDS_NEW_PASSWORD
+        attempt.supported_second_factors = mfa_strategies(user, self.settings)
+        self._save()
+        return attempt.status
+
+    def reset_password(self, *, password: str) -> str:
+        """signIn.resetPassword(): set the new password, sign out the user's other sessions
+        and revoke every trusted client. Then MFA if the user has it, else complete."""
+        attempt = self.require(Status.NEEDS_NEW_PASSWORD)
+        user = attempt.user
+        assert user is not None
+        passwords.validate_password(password, settings=self.settings, user=user)
+        user.set_password(password)
+        User.objects.filter(pk=user.pk).update(password=user.password, failed_attempts=0)
+        self._end_other_sessions(user)
+        session_flow.revoke_trust(user, request=self.request, actor="password_reset")
+        audit.record(self.request, AuthEvent.Kind.PASSWORD_RESET, user=user)
+        if attempt.supported_second_factors:
+            attempt.status, attempt.second_factor_reason = Status.NEEDS_SECOND_FACTOR, Reason.MFA
+            self._save()
+            return attempt.status
+        return self._complete()
+
+    def _end_other_sessions(self, user: User) -> None:
+        keys = list(
+            UserSession.objects.filter(user=user)
+            .exclude(session_key=self.request.session.session_key or "")
+            .values_list("session_key", flat=True)
+        )
+        if keys:
+            end_sessions(keys)
+
+    @classmethod
+    def completed(cls, request: HttpRequest) -> SignIn:
+        """The attempt this session completed but has not finalized yet (a reset that set
+        the password in the previous request); otherwise a flow with no attempt."""
+        attempt_id = request.session.get(SIGN_IN_ATTEMPT_SESSION_KEY)
+        client_id = request.authflows_client.id  # type: ignore[attr-defined]
+        attempt = None
+        if attempt_id and client_id:
+            attempt = (
+                SignInAttempt.objects.select_related("user")
+                .filter(pk=attempt_id, client_id=client_id, status=Status.COMPLETE)
+                .filter(completed_at__gt=clock.now() - ATTEMPT_LIFETIME)
+                .first()
+            )
+        return cls(request, attempt)
 
     # -- completion --
 

@@ -34,7 +34,7 @@ class SignInAttempt(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    first_factor = models.CharField(max_length=24, blank=True)
+    first_factor = models.CharField(max_length=32, blank=True)  # reset_password_email_code
     supported_first_factors = models.JSONField(default=list, blank=True)
     supported_second_factors = models.JSONField(default=list, blank=True)
     second_factor_reason = models.CharField(

@@ -38,8 +38,3 @@ def dev_outbox(request: HttpRequest) -> HttpResponse:
         raise Http404
     messages = OutboxMessage.objects.all()[:50]
     return render(request, "authflows/dev/outbox.html", {"messages": messages, "status": "outbox"})
-
-
-@require_GET
-def sign_up_placeholder(request: HttpRequest) -> HttpResponse:
-    return render(request, "authflows/sign_up_placeholder.html", {"status": "sign_up_unavailable"})

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from authflows.factors.code_factors import verify_link
 from authflows.flows.errors import FlowError
 from authflows.flows.sign_in import SignIn
+from authflows.flows.sign_up import sign_up_offer
 from authflows.forms import CodeForm, SignInForm
 from authflows.models import SignInStatus as S
 from authflows.views.decorators import attempt_required, page_for
@@ -33,22 +34,28 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         return redirect(page_for(flow))
     initial = {"redirect_url": request.GET.get("redirect_url", "")[:2000]}
     form = SignInForm(request.POST or None, initial=initial)
+    offer = ""
     if request.method == "POST" and request.user.is_authenticated:
         form.is_valid()
         form.add_flow_error(FlowError("session_exists"))
     elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        identifier = data["identifier"]
         try:
-            flow.password(
-                identifier=data["identifier"],
-                password=data["password"],
-                redirect_url=data["redirect_url"],
-            )
+            if flow.goes_passwordless(asked=request.POST.get("action") == "passwordless"):
+                flow.create(identifier=identifier, redirect_url=data["redirect_url"])
+            else:
+                flow.password(
+                    identifier=identifier,
+                    password=data["password"],
+                    redirect_url=data["redirect_url"],
+                )
         except FlowError as error:
             form.add_flow_error(error)
+            offer = sign_up_offer(identifier, flow.settings, error=error)
         else:
             return _next(flow)
-    context = {"form": form, "status": flow.status}
+    context = {"form": form, "status": flow.status, "sign_up_offer": offer}
     return _page(request, "authflows/sign_in/start.html", context, failed=bool(form.errors))
 
 
@@ -133,7 +140,12 @@ def verify_email_link(request: HttpRequest) -> HttpResponse:
     flow = SignIn.current(request)
     if token and flow.complete_from_link(token):
         return _next(flow)
-    outcome, _verification = verify_link(token)
+    outcome, verification = verify_link(token)
+    if outcome.ok and verification is not None and verification.sign_in_id:
+        same_browser = flow.attempt is not None and flow.attempt.pk == verification.sign_in_id
+        if same_browser and flow.status == S.NEEDS_FIRST_FACTOR:
+            # The factor-one page finishes the sign-in (one request, within the query budget).
+            return redirect("authflows:factor-one")
     context = {
         "ok": outcome.ok,
         "error_code": "" if outcome.ok else outcome.error_code,
