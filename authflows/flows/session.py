@@ -38,7 +38,9 @@ def safe_redirect_url(request: HttpRequest, url: str) -> str:
     return ""
 
 
-def trust_client(request: HttpRequest, user: User, *, strategy: str) -> None:
+def trust_client(
+    request: HttpRequest, user: User, *, strategy: str, announce: bool = False
+) -> None:
     """Mark this client trusted for the user (one INSERT; a repeat writes nothing).
 
     Callers skip it when the client is already trusted: bulk_create(ignore_conflicts=True)
@@ -48,7 +50,8 @@ def trust_client(request: HttpRequest, user: User, *, strategy: str) -> None:
         [TrustedClient(client_id=client_id, user=user, strategy=strategy)], ignore_conflicts=True
     )
     audit.record(request, AuthEvent.Kind.TRUST_GRANTED, user=user, strategy=strategy)
-    request.authflows_new_trust = strategy  # type: ignore[attr-defined]
+    if announce:  # a client-trust verification: the owner gets "New sign-in to your account"
+        request.authflows_new_trust = strategy  # type: ignore[attr-defined]
 
 
 def revoke_trust(

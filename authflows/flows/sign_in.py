@@ -410,7 +410,9 @@ class SignIn:
         """A completed second factor (client trust or MFA) trusts this client for the user."""
         assert self.attempt is not None and self.attempt.user is not None
         if not getattr(self.attempt, "client_trusted", False):
-            session_flow.trust_client(self.request, self.attempt.user, strategy=strategy)
+            session_flow.trust_client(
+                self.request, self.attempt.user, strategy=strategy, announce=self.is_client_trust
+            )
 
     def _touch(self) -> None:
         """A resend or a refused code is a step: the attempt lives 10 more minutes, so a late
