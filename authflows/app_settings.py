@@ -35,6 +35,11 @@ class AppSettings:
         return int(getattr(settings, "AUTHFLOWS_TRUSTED_PROXY_COUNT", 0))
 
     @property
+    def TRUSTED_PROXY_HEADER(self) -> str:
+        """A header the reverse proxy sets to the client's address (e.g. X-Real-IP)."""
+        return str(getattr(settings, "AUTHFLOWS_TRUSTED_PROXY_HEADER", "") or "")
+
+    @property
     def PWNED_RANGE_CHECK(self) -> bool:
         return bool(getattr(settings, "AUTHFLOWS_PWNED_RANGE_CHECK", False))
 

@@ -170,5 +170,7 @@ AUTHFLOWS_SMS_BACKEND = env.str(
     else "authflows.delivery.sms.ConsoleBackend",
 )
 AUTHFLOWS_DEV_OUTBOX = env.bool("DEV_OUTBOX", default=DEBUG)
+# Where the client's IP comes from behind reverse proxies: read authflows/protect/ip.py first.
 AUTHFLOWS_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AUTHFLOWS_TRUSTED_PROXY_HEADER = env.str("TRUSTED_PROXY_HEADER", default="")
 AUTHFLOWS_PWNED_RANGE_CHECK = env.bool("PWNED_RANGE_CHECK", default=False)

@@ -17,6 +17,7 @@ authflows_patterns = [
     path("sign-up/", pages.sign_up_placeholder, name="sign-up"),
     path("user/", account.account, name="account"),
     path("user/devices/revoke/", account.revoke_device, name="revoke-device"),
+    path("user/sessions/end/", account.end_session, name="end-session"),
     path("dev/outbox/", pages.dev_outbox, name="dev-outbox"),
 ]
 

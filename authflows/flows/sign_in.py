@@ -195,9 +195,10 @@ class SignIn:
         if user is None or not user.is_active or not user.has_usable_password():
             run_dummy_check(password)
             self._refuse_first_factor(value, user=None)
-        lockout.ensure_not_locked(user, self.settings)
+        lockout.ensure_not_locked(user, self.settings, request=self.request)
         if not user.check_password(password):
             self._refuse_first_factor(value, user=user, field="password")
+        lockout.record_success(user, request=self.request)
         self.attempt = self._new_attempt(identifier=value, user=user, redirect_url=redirect_url)
         self.attempt.first_factor = "password"
         return self._after_first_factor(user, strategy="password")
@@ -212,7 +213,7 @@ class SignIn:
             identifier=identifier,
             strategy="password",
         )
-        if user is not None and lockout.record_failure(user, self.settings):
+        if user is not None and lockout.record_failure(user, self.settings, request=self.request):
             session_flow.notify_locked(self.request, user)
         if self.settings.strict_enumeration:
             raise FlowError("form_password_or_identifier_incorrect", field=field)
@@ -325,13 +326,15 @@ class SignIn:
             raise FlowError("strategy_for_user_invalid", field="code")
         user = attempt.user
         assert user is not None
-        lockout.ensure_not_locked(user, self.settings, field="code")
+        lockout.ensure_not_locked(user, self.settings, request=self.request, field="code")
         ratelimit.hit("factor_attempt", client_ip(self.request))
+        ratelimit.hit("identifier_attempt", attempt.identifier or user.identifier)
         outcome = get_factor(strategy).verify(
             self._factor_context(self.second_factor_purpose), code
         )
         if not outcome.ok:
             self._refuse_code(user, strategy, outcome)
+        lockout.record_success(user, request=self.request)
         session_flow.trust_client(self.request, user, strategy=strategy)
         return self._complete()
 
@@ -344,7 +347,7 @@ class SignIn:
                 strategy=strategy,
                 reason=outcome.value,
             )
-            if lockout.record_failure(user, self.settings):
+            if lockout.record_failure(user, self.settings, request=self.request):
                 session_flow.notify_locked(self.request, user)
         raise FlowError(outcome.error_code, field="code")
 
@@ -374,11 +377,18 @@ class SignIn:
     def _complete(self) -> str:
         attempt = self.attempt
         assert attempt is not None
-        attempt.status, attempt.completed_at = Status.COMPLETE, clock.now()
+        now = clock.now()
         if attempt.pk:
-            SignInAttempt.objects.filter(pk=attempt.pk).update(
-                status=Status.COMPLETE, completed_at=attempt.completed_at
+            # Conditional: an attempt completes once, and never after it expired, even when
+            # two requests for it race (two TOTP steps, a replayed form).
+            won = (
+                SignInAttempt.objects.filter(pk=attempt.pk, expires_at__gt=now)
+                .exclude(status=Status.COMPLETE)
+                .update(status=Status.COMPLETE, completed_at=now)
             )
+            if not won:
+                raise FlowError("sign_in_expired")
+        attempt.status, attempt.completed_at = Status.COMPLETE, now
         return Status.COMPLETE
 
     def finalize(self) -> str:

@@ -8,7 +8,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from authflows import useragent
 from authflows.flows import session as session_flow
-from authflows.models import TrustedClient
+from authflows.models import AuthEvent, TrustedClient
+from authflows.protect import user_sessions
 from authflows.views.decorators import signed_in_required
 
 
@@ -32,10 +33,20 @@ def _devices(request: HttpRequest) -> list[dict[str, object]]:
     ]
 
 
+def _recent_events(request: HttpRequest) -> list[AuthEvent]:
+    """The user's own latest security events (the audit log, read-only)."""
+    return list(AuthEvent.objects.filter(user=request.user).order_by("-created_at", "-id")[:10])
+
+
 @require_GET
 @signed_in_required
 def account(request: HttpRequest) -> HttpResponse:
-    context = {"status": "account", "devices": _devices(request)}
+    context = {
+        "status": "account",
+        "devices": _devices(request),
+        "sessions": user_sessions.active_sessions(request),
+        "events": _recent_events(request),
+    }
     return render(request, "authflows/account/index.html", context)
 
 
@@ -45,4 +56,16 @@ def revoke_device(request: HttpRequest) -> HttpResponse:
     raw = request.POST.get("client", "")
     if raw.isdigit():
         session_flow.revoke_trust(request.user, request=request, client_id=int(raw))  # type: ignore[arg-type]
+    return redirect("authflows:account")
+
+
+@require_POST
+@signed_in_required
+def end_session(request: HttpRequest) -> HttpResponse:
+    """End one other session (its handle) or all the others (session=others)."""
+    handle = request.POST.get("session", "")
+    if handle == "others":
+        user_sessions.end_other_sessions(request)
+    elif handle:
+        user_sessions.end_session(request, handle[:64])
     return redirect("authflows:account")
