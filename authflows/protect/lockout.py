@@ -87,8 +87,15 @@ def record_failure(
         _count_client_failure(user, client_id, settings)
     if is_locked(user):
         return False  # failures while locked (from trusted clients) do not extend the lock
-    User.objects.filter(pk=user.pk).update(failed_attempts=F("failed_attempts") + 1)
+    _unlocked(user).update(failed_attempts=F("failed_attempts") + 1)
     return _lock_if_over(user, settings)
+
+
+def _unlocked(user: User):  # type: ignore[no-untyped-def]
+    """The user's row, if not locked now (decided by the database, not by our stale copy)."""
+    return User.objects.filter(pk=user.pk, locked_indefinitely=False).exclude(
+        locked_until__gt=clock.now()
+    )
 
 
 def _lock_if_over(user: User, settings: InstanceSettings) -> bool:
@@ -96,9 +103,11 @@ def _lock_if_over(user: User, settings: InstanceSettings) -> bool:
         updates: dict[str, object] = {"locked_indefinitely": True}
     else:
         updates = {"locked_until": clock.now() + _duration(settings)}
-    won = User.objects.filter(
-        pk=user.pk, failed_attempts__gte=settings.lockout_max_attempts
-    ).update(failed_attempts=0, **updates)
+    won = (
+        _unlocked(user)
+        .filter(failed_attempts__gte=settings.lockout_max_attempts)
+        .update(failed_attempts=0, **updates)
+    )
     if won:
         for name, value in updates.items():
             setattr(user, name, value)
