@@ -216,7 +216,8 @@ class SignIn:
         if user is not None and lockout.record_failure(user, self.settings, request=self.request):
             session_flow.notify_locked(self.request, user)
         if self.settings.strict_enumeration:
-            raise FlowError("form_password_or_identifier_incorrect", field=field)
+            # One answer on one field, whichever was wrong: the markup must not tell either.
+            raise FlowError("form_password_or_identifier_incorrect", field="password")
         if user is None:
             raise FlowError("form_identifier_not_found", field="identifier")
         raise FlowError("form_password_incorrect", field="password")
