@@ -82,14 +82,14 @@ def test_strict_mode_one_answer_for_every_kind_of_miss(strict, client, make_user
         sign_in(client, "nopass@example.com", WRONG),
     ]
     assert {r.status_code for r in responses} == {400}
-    assert {tuple(error_codes(r)) for r in responses} == {("form_password_or_identifier_incorrect",)}
+    assert {tuple(error_codes(r)) for r in responses} == {
+        ("form_password_or_identifier_incorrect",)
+    }
     assert len({_error_markup(r) for r in responses}) == 1
 
 
 def test_standard_mode_names_the_field(instance, client, make_user):
     instance(client_trust=False)
     make_user(email="ada@example.com")
-    assert error_codes(sign_in(client, "ghost@example.com", WRONG)) == [
-        "form_identifier_not_found"
-    ]
+    assert error_codes(sign_in(client, "ghost@example.com", WRONG)) == ["form_identifier_not_found"]
     assert error_codes(sign_in(client, "ada@example.com", WRONG)) == ["form_password_incorrect"]
