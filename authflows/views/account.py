@@ -54,7 +54,7 @@ def account(request: HttpRequest) -> HttpResponse:
 @signed_in_required
 def revoke_device(request: HttpRequest) -> HttpResponse:
     raw = request.POST.get("client", "")
-    if raw.isdigit():
+    if raw.isascii() and raw.isdigit() and len(raw) <= 18:  # a row id, not any digit string
         session_flow.revoke_trust(request.user, request=request, client_id=int(raw))  # type: ignore[arg-type]
     return redirect("authflows:account")
 
