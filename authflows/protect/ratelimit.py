@@ -19,9 +19,11 @@ import hashlib
 from django.core.cache import cache
 
 from authflows import clock
+from authflows.app_settings import app_settings
 from authflows.flows.errors import RateLimited
 
-# scope: (requests, window seconds). The first four are SPEC section 6.
+# scope: (requests, window seconds). The first four are SPEC section 6. Each can be changed
+# without code through the RATE_LIMITS environment variable (see app_settings.RATE_LIMITS).
 LIMITS: dict[str, tuple[int, int]] = {
     "sign_in_start": (5, 10),  # per IP
     "factor_attempt": (3, 10),  # per IP: password-less, MFA and client-trust code checks
@@ -41,7 +43,7 @@ def hit(scope: str, key: str) -> None:
     """Count one request for (scope, key); raise RateLimited when over the limit."""
     if not enabled or not key:
         return
-    limit, window = LIMITS[scope]
+    limit, window = app_settings.RATE_LIMITS.get(scope) or LIMITS[scope]
     now = clock.now().timestamp()
     bucket = int(now // window)
     digest = hashlib.sha256(key.strip().lower().encode()).hexdigest()[:32]

@@ -195,3 +195,12 @@ def test_garbage_addresses_become_a_non_address(settings):
     assert client_ip(_request(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="<script>")) == (
         "0.0.0.0"
     )
+
+
+def test_limits_can_be_changed_by_the_operator(user, instance, settings):
+    settings.AUTHFLOWS_RATE_LIMITS = "sign_in_start=2/60; nonsense; code_send=x/y"
+    instance(client_trust=False, lockout_enabled=False)
+    browser = from_ip("203.0.113.12")
+    statuses = [sign_in(browser, "ada@example.com", WRONG).status_code for _ in range(3)]
+    assert statuses == [400, 400, 429]
+    assert 1 <= int(sign_in(browser, "ada@example.com").headers["Retry-After"]) <= 61
