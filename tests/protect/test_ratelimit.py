@@ -16,6 +16,13 @@ pytestmark = [pytest.mark.django_db, pytest.mark.ratelimit]
 WRONG = "not-the-password-at-all"
 
 
+@pytest.fixture(autouse=True)
+def _start_of_a_window() -> None:
+    """Move the clock to the start of an hour, so that no window (10 s to 1 h) ends in the
+    middle of a test by chance."""
+    clock.advance(3600 - clock.now().timestamp() % 3600 + 0.01)
+
+
 def from_ip(ip: str, **headers: str) -> Client:
     return Client(REMOTE_ADDR=ip, **headers)
 
