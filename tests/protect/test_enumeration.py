@@ -39,14 +39,14 @@ def test_unknown_identifier_costs_what_a_wrong_password_costs(
     make_user(email="ada@example.com")  # hashed with the real parameters
     _timed(client, "warm-up@example.com")
     unknown, wrong = [], []
-    for n in range(15):  # interleaved, so drift in machine load hits both alike
+    for n in range(21):  # interleaved, so drift in machine load hits both alike
         unknown.append(_timed(client, f"ghost{n}@example.com"))
         wrong.append(_timed(client, "ada@example.com"))
     median_unknown, median_wrong = statistics.median(unknown), statistics.median(wrong)
     # The check is meaningful only if hashing dominates the request...
     assert median_wrong > 0.005, median_wrong
-    # ...and then the two answers take the same time, give or take a fifth.
-    assert abs(median_unknown - median_wrong) < 0.2 * median_wrong, (median_unknown, median_wrong)
+    # ...and then the two answers take the same time, give or take a quarter.
+    assert abs(median_unknown - median_wrong) < 0.25 * median_wrong, (median_unknown, median_wrong)
 
 
 def test_dummy_hash_follows_the_configured_parameters(settings):
