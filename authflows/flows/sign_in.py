@@ -197,15 +197,13 @@ class SignIn:
             self._refuse_first_factor(value, user=None)
         lockout.ensure_not_locked(user, self.settings, request=self.request)
         if not user.check_password(password):
-            self._refuse_first_factor(value, user=user, field="password")
+            self._refuse_first_factor(value, user=user)
         lockout.record_success(user, request=self.request)
         self.attempt = self._new_attempt(identifier=value, user=user, redirect_url=redirect_url)
         self.attempt.first_factor = "password"
         return self._after_first_factor(user, strategy="password")
 
-    def _refuse_first_factor(
-        self, identifier: str, *, user: User | None, field: str = "identifier"
-    ) -> None:
+    def _refuse_first_factor(self, identifier: str, *, user: User | None) -> None:
         audit.record(
             self.request,
             AuthEvent.Kind.SIGN_IN_FAILED,
@@ -363,7 +361,10 @@ class SignIn:
             return None
         assert self.attempt.user is not None
         session_flow.trust_client(self.request, self.attempt.user, strategy="email_link")
-        return self._complete()
+        try:
+            return self._complete()
+        except FlowError:  # completed meanwhile by another request for the same attempt
+            return None
 
     # -- completion --
 
