@@ -3,7 +3,8 @@ forms, stale and foreign codes, another browser holding the session cookie, time
 never break the invariants:
 
 - no session without every required factor (each signed-in session's client is trusted for
-  its user, which only a completed client-trust or MFA step grants);
+  its user, which only a completed client-trust or MFA step grants; a user with MFA signs in
+  exactly as often as an authenticator code was accepted, trusted device or not);
 - no code is accepted twice, and only the latest code of the browser's own attempt works;
 - no attempt advances after it expired (10 minutes after its last step).
 """
@@ -16,11 +17,13 @@ import pytest
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from authflows import clock
+from authflows.factors.totp import current_step, matching_step
 from authflows.models import (
     AuthEvent,
     SignInAttempt,
@@ -31,9 +34,11 @@ from authflows.models import (
 )
 from authflows.models import Client as ClientRow
 from tests.conftest import PASSWORD, last_code
+from tests.protect.conftest import totp_code
 
 pytestmark = pytest.mark.django_db
 EMAIL = "ada@example.com"
+MFA_EMAIL = "mfa@example.com"
 LIFETIME = 600
 
 
@@ -45,6 +50,7 @@ class Browser:
     sent_at: float = 0.0
     stale: set[str] = field(default_factory=set)
     trusted: bool = False
+    mfa_started: float | None = None
 
     @property
     def signed_in(self) -> bool:
@@ -57,15 +63,15 @@ class SignInMachine(RuleBasedStateMachine):
         for model in (SignInAttempt, Verification, TrustedClient, UserSession, AuthEvent):
             model.objects.all().delete()
         ClientRow.objects.all().delete()
-        User.objects.filter(email=EMAIL).update(
-            failed_attempts=0, locked_until=None, locked_indefinitely=False
-        )
+        TOTPDevice.objects.update(last_t=-1)
+        User.objects.update(failed_attempts=0, locked_until=None, locked_indefinitely=False)
         clock.reset()
         cache.clear()
         mail.outbox = []
         self.now = 0.0
         self.browsers = [Browser(), Browser()]
         self.accepted: set[str] = set()
+        self.accepted_steps: list[int] = []
 
     # -- helpers --
 
@@ -172,6 +178,64 @@ class SignInMachine(RuleBasedStateMachine):
         self.time_passes(before_code)
         self.submit_code(b, "latest")
 
+    # -- a user with an authenticator app --
+
+    @rule(b=st.integers(0, 1))
+    def mfa_password(self, b: int) -> None:
+        browser = self.browsers[b]
+        was_signed_in = browser.signed_in
+        response = browser.client.post("/sign-in/", {"identifier": MFA_EMAIL, "password": PASSWORD})
+        assert response.status_code < 500
+        if was_signed_in:
+            return
+        location = response.get("Location")
+        assert location in (None, "/sign-in/factor-two/"), "MFA skipped"
+        if location:
+            browser.mfa_started = self.now
+
+    @rule(
+        b=st.integers(0, 1),
+        which=st.sampled_from(["current", "current", "previous", "accepted", "wrong"]),
+    )
+    def mfa_code(self, b: int, which: str) -> None:
+        browser = self.browsers[b]
+        device = TOTPDevice.objects.get(user__email=MFA_EMAIL)
+        last = self.accepted_steps[-1] if self.accepted_steps else None
+        replay = "000000" if last is None else totp_code(device, last - current_step(device))
+        pool = {
+            "current": totp_code(device),
+            "previous": totp_code(device, -1),
+            "accepted": replay,
+            "wrong": "000000",
+        }
+        step = matching_step(device, pool[which])
+        was_signed_in = browser.signed_in
+        response = browser.client.post(
+            "/sign-in/factor-two/", {"code": pool[which], "strategy": "totp"}
+        )
+        assert response.status_code < 500
+        if browser.signed_in and not was_signed_in:
+            assert browser.mfa_started is not None
+            assert self.now - browser.mfa_started < LIFETIME, "expired attempt advanced"
+            assert step is not None
+            assert not self.accepted_steps or step > self.accepted_steps[-1], "TOTP step reused"
+            self.accepted_steps.append(step)
+            browser.mfa_started = None
+
+    @rule(b=st.integers(0, 1))
+    def whole_mfa_sign_in(self, b: int) -> None:
+        self.mfa_password(b)
+        self.mfa_code(b, "current")
+
+    @rule(b=st.integers(0, 1), mfa=st.booleans())
+    def come_back(self, b: int, mfa: bool) -> None:
+        """Sign out and sign in again with the password on the same browser."""
+        self.sign_out(b)
+        if mfa:
+            self.mfa_password(b)
+        else:
+            self.password(b, right=True)
+
     @rule(b=st.integers(0, 1))
     def start_over(self, b: int) -> None:
         self.browsers[b].client.post("/sign-in/reset/")
@@ -198,13 +262,22 @@ class SignInMachine(RuleBasedStateMachine):
             ).exists()
 
     @invariant()
+    def mfa_sign_ins_match_accepted_codes(self) -> None:
+        signed_in = AuthEvent.objects.filter(
+            kind=AuthEvent.Kind.SIGN_IN_SUCCEEDED, user__email=MFA_EMAIL
+        ).count()
+        assert signed_in == len(self.accepted_steps)
+
+    @invariant()
     def no_code_used_twice(self) -> None:
         consumed = Verification.objects.filter(consumed_at__isnull=False).count()
         assert consumed == len(self.accepted)
 
 
-def test_random_sign_in_sequences_keep_the_invariants(user, instance):
+def test_random_sign_in_sequences_keep_the_invariants(user, make_user, instance):
     instance(client_trust=True, lockout_max_attempts=1000)
+    mfa_user = make_user(email=MFA_EMAIL)
+    TOTPDevice.objects.create(user=mfa_user, name="app", confirmed=True)
     SignInMachine.TestCase.settings = settings(
         max_examples=25,
         stateful_step_count=30,
