@@ -85,7 +85,7 @@ def issue(
     test_mode = ctx.settings.test_mode and is_test_target(target)
     if not test_mode:
         # Before the old code is replaced: a refused send leaves the live code usable.
-        ratelimit.hit_send(target=target)
+        ratelimit.hit_send(target=target, ip=str(ctx.extra.get("ip", "")))
     secret = (
         generate_token() if link else (app_settings.TEST_CODE if test_mode else generate_code())
     )

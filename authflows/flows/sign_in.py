@@ -271,7 +271,10 @@ class SignIn:
             settings=self.settings,
             purpose=purpose,
             sign_in=self.attempt,
-            extra={"link_base": self.request.build_absolute_uri("/sign-in/verify/")},
+            extra={
+                "link_base": self.request.build_absolute_uri("/sign-in/verify/"),
+                "ip": client_ip(self.request),  # for the per-IP ceiling on messages sent
+            },
         )
 
     @property

@@ -9,7 +9,8 @@ What each flow calls (SPEC 6):
     code / factor check hit("factor_attempt", ip); hit("identifier_attempt", identifier)
     sign-up verify      hit("sign_up_verify", ip); hit("identifier_attempt", address)
     "I need a new code" hit("code_send", ip)
-    every message sent  hit_send(target=address)  (called by factors.codes.issue itself)
+    every message sent  hit_send(target=address, ip=ip)  (called by factors.codes.issue
+                        itself; the IP comes from FactorContext.extra["ip"])
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ LIMITS: dict[str, tuple[int, int]] = {
     "code_send": (5, 60),  # per IP: "I need a new code"
     "code_send_address": (3, 60),  # per email address or phone number: messages sent
     "code_send_hourly": (10, 3600),  # per email address or phone number: messages sent
+    "code_send_ip_hourly": (50, 3600),  # per IP: messages sent (SMS pumping, mail bombing)
 }
 
 #: Tests turn limits off unless marked @pytest.mark.ratelimit.
@@ -61,9 +63,10 @@ def hit(scope: str, key: str) -> None:
         raise RateLimited(retry_after=retry_after, scope=scope, first=count == limit + 1)
 
 
-def hit_send(*, target: str) -> None:
-    """Count one message about to be sent to `target` (an email address or phone number):
-    a few a minute and a few more an hour, whoever asks, so nobody can flood an inbox or
-    run up an SMS bill."""
+def hit_send(*, target: str, ip: str = "") -> None:
+    """Count one message about to be sent to `target` (an email address or phone number),
+    asked for from `ip`: a few a minute and a few more an hour per address, whoever asks, and
+    a ceiling per IP, so nobody can flood an inbox or run up an SMS bill."""
     hit("code_send_address", target)
     hit("code_send_hourly", target)
+    hit("code_send_ip_hourly", ip)

@@ -211,3 +211,18 @@ def test_limits_can_be_changed_by_the_operator(user, instance, settings):
     statuses = [sign_in(browser, "ada@example.com", WRONG).status_code for _ in range(3)]
     assert statuses == [400, 400, 429]
     assert 1 <= int(sign_in(browser, "ada@example.com").headers["Retry-After"]) <= 61
+
+
+def test_sends_per_ip_per_hour(make_user, settings, mailoutbox):
+    """One address asking for codes to many accounts hits a ceiling on messages sent."""
+    settings.AUTHFLOWS_RATE_LIMITS = "code_send_ip_hourly=3/3600"
+    for n in range(4):
+        make_user(email=f"user{n}@example.com")
+    statuses = []
+    for n in range(4):
+        browser = from_ip("203.0.113.20")
+        sign_in(browser, f"user{n}@example.com")
+        statuses.append(browser.get("/sign-in/client-trust/").status_code)
+        clock.advance(11)  # past the sign-in window
+    assert statuses == [200, 200, 200, 429]
+    assert len(mailoutbox) == 3
