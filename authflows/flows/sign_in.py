@@ -198,10 +198,14 @@ class SignIn:
         lockout.ensure_not_locked(user, self.settings, request=self.request)
         if not user.check_password(password):
             self._refuse_first_factor(value, user=user)
-        lockout.record_success(user, request=self.request)
         self.attempt = self._new_attempt(identifier=value, user=user, redirect_url=redirect_url)
         self.attempt.first_factor = "password"
-        return self._after_first_factor(user, strategy="password")
+        status = self._after_first_factor(user, strategy="password")
+        if status == Status.COMPLETE:
+            # Only a finished sign-in clears this client's failures: a right password
+            # followed by wrong codes must keep counting.
+            lockout.record_success(user, request=self.request)
+        return status
 
     def _refuse_first_factor(self, identifier: str, *, user: User | None) -> None:
         audit.record(

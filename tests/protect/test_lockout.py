@@ -211,3 +211,22 @@ def test_locked_state_shows_a_sentence_not_a_code(client, user):
     html = sign_in(client, "ada@example.com").content.decode()
     assert "Your account is locked" in html
     assert PASSWORD not in html
+
+
+def test_right_password_does_not_reset_the_count_of_wrong_codes(
+    user, instance, trusted_browser, totp_device
+):
+    """A trusted browser with the password cannot guess authenticator codes forever by
+    re-entering the password between guesses."""
+    instance(lockout_max_attempts=5)
+    guesses = []
+    for _ in range(3):
+        sign_in(trusted_browser, "ada@example.com")
+        for _ in range(2):
+            response = trusted_browser.post(
+                "/sign-in/factor-two/", {"code": "000000", "strategy": "totp"}
+            )
+            guesses.append(error_codes(response))
+    assert guesses[:5] == [["form_code_incorrect"]] * 5
+    assert guesses[5] == ["user_locked"]
+    assert error_codes(sign_in(trusted_browser, "ada@example.com")) == ["user_locked"]
