@@ -193,6 +193,7 @@ class SignIn:
         ratelimit.hit("identifier_attempt", value)
         user = find_user(kind, value, client_id=self.request.authflows_client.id)  # type: ignore[attr-defined]
         if user is None or not user.is_active or not user.has_usable_password():
+            lockout.ensure_identifier_not_locked(value, self.settings)
             run_dummy_check(password)
             self._refuse_first_factor(value, user=None)
         lockout.ensure_not_locked(user, self.settings, request=self.request)
@@ -215,7 +216,9 @@ class SignIn:
             identifier=identifier,
             strategy="password",
         )
-        if user is not None and lockout.record_failure(user, self.settings, request=self.request):
+        if user is None:
+            lockout.record_identifier_failure(identifier, self.settings)
+        elif lockout.record_failure(user, self.settings, request=self.request):
             session_flow.notify_locked(self.request, user)
         if self.settings.strict_enumeration:
             # One answer on one field, whichever was wrong: the markup must not tell either.

@@ -16,6 +16,7 @@ Every flow that checks a secret calls, in this order:
 
 from __future__ import annotations
 
+import hashlib
 import math
 import secrets
 from datetime import datetime, timedelta
@@ -119,7 +120,7 @@ def record_success(user: User, *, request: HttpRequest | None = None) -> None:
     is reset by the sign-in itself, in the same UPDATE that stamps last_login.)"""
     client_id = _client_id(request)
     if client_id:
-        cache.delete(_client_key(user, client_id, "count"))
+        cache.delete(f"{_client_prefix(user, client_id)}:count")
 
 
 def unlock(user: User) -> None:
@@ -130,6 +131,24 @@ def unlock(user: User) -> None:
     )
     user.failed_attempts, user.locked_until, user.locked_indefinitely = 0, None, False
     cache.set(_generation_key(user), secrets.token_hex(8), timeout=None)
+
+
+# --- unknown identifiers under strict enumeration protection ---------------------------------
+
+
+def ensure_identifier_not_locked(identifier: str, settings: InstanceSettings) -> None:
+    """Strict enumeration protection: an identifier with no account "locks" after as many
+    failures as a real one, with the same answer, so `user_locked` tells nothing about
+    whether an account exists. Call before the dummy password check."""
+    if settings.lockout_enabled and settings.strict_enumeration:
+        locked, until = _cache_lock(_identifier_prefix(identifier))
+        if locked:
+            _refuse(until=until, field="identifier")
+
+
+def record_identifier_failure(identifier: str, settings: InstanceSettings) -> None:
+    if settings.lockout_enabled and settings.strict_enumeration:
+        _count_cache_failure(_identifier_prefix(identifier), settings)
 
 
 # --- the per-client count ------------------------------------------------------------------
@@ -148,15 +167,28 @@ def _generation_key(user: User) -> str:
     return f"authflows:lockout:gen:{user.pk}"
 
 
-def _client_key(user: User, client_id: int, part: str) -> str:
+def _client_prefix(user: User, client_id: int) -> str:
     # An admin unlock changes the generation, which orphans every client key of the user.
     generation = cache.get(_generation_key(user), "0")
-    return f"authflows:lockout:{generation}:{user.pk}:{client_id}:{part}"
+    return f"authflows:lockout:{generation}:{user.pk}:{client_id}"
+
+
+def _identifier_prefix(identifier: str) -> str:
+    digest = hashlib.sha256(identifier.strip().lower().encode()).hexdigest()[:32]
+    return f"authflows:lockout:identifier:{digest}"
 
 
 def _client_lock(user: User, client_id: int) -> tuple[bool, datetime | None]:
-    """(locked, until): until is None for an indefinite lock."""
-    value = cache.get(_client_key(user, client_id, "lock"))
+    return _cache_lock(_client_prefix(user, client_id))
+
+
+def _count_client_failure(user: User, client_id: int, settings: InstanceSettings) -> None:
+    _count_cache_failure(_client_prefix(user, client_id), settings)
+
+
+def _cache_lock(prefix: str) -> tuple[bool, datetime | None]:
+    """(locked, until) of a lock kept in the cache: until is None for an indefinite lock."""
+    value = cache.get(f"{prefix}:lock")
     if value is None:
         return False, None
     if value == _INDEFINITE:
@@ -165,8 +197,9 @@ def _client_lock(user: User, client_id: int) -> tuple[bool, datetime | None]:
     return until > clock.now(), until
 
 
-def _count_client_failure(user: User, client_id: int, settings: InstanceSettings) -> None:
-    count_key = _client_key(user, client_id, "count")
+def _count_cache_failure(prefix: str, settings: InstanceSettings) -> None:
+    """Count a failure in the cache; at the maximum, lock for the Dashboard's duration."""
+    count_key = f"{prefix}:count"
     ttl = int(_duration(settings).total_seconds()) + 60
     if cache.add(count_key, 1, timeout=ttl):
         count = 1
@@ -179,12 +212,11 @@ def _count_client_failure(user: User, client_id: int, settings: InstanceSettings
     if count < settings.lockout_max_attempts:
         return
     cache.delete(count_key)
-    lock_key = _client_key(user, client_id, "lock")
     if settings.lockout_indefinite:
-        cache.set(lock_key, _INDEFINITE, timeout=None)
+        cache.set(f"{prefix}:lock", _INDEFINITE, timeout=None)
     else:
         until = clock.now() + _duration(settings)
-        cache.set(lock_key, until.isoformat(), timeout=ttl)
+        cache.set(f"{prefix}:lock", until.isoformat(), timeout=ttl)
 
 
 def _is_trusted(user: User, client_id: int | None) -> bool:

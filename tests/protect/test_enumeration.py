@@ -93,3 +93,17 @@ def test_standard_mode_names_the_field(instance, client, make_user):
     make_user(email="ada@example.com")
     assert error_codes(sign_in(client, "ghost@example.com", WRONG)) == ["form_identifier_not_found"]
     assert error_codes(sign_in(client, "ada@example.com", WRONG)) == ["form_password_incorrect"]
+
+
+def test_strict_mode_locks_unknown_identifiers_alike(strict, client, make_user):
+    """After ten misses a real account answers user_locked; so does an address with no
+    account, so the lock does not reveal which addresses exist."""
+    make_user(email="ada@example.com")
+    answers = {}
+    for identifier in ("ada@example.com", "ghost@example.com"):
+        for _ in range(10):
+            sign_in(client, identifier, WRONG)
+        response = sign_in(client, identifier, WRONG)
+        answers[identifier] = (response.status_code, error_codes(response), _error_markup(response))
+    assert answers["ada@example.com"] == answers["ghost@example.com"]
+    assert answers["ghost@example.com"][1] == ["user_locked"]
