@@ -14,7 +14,9 @@ Checking a password or a code for a known user
     on success:  lockout.record_success(user, request=request)
 
 An unknown identifier
-    factors.password.run_dummy_check(password)   # same time as a wrong password
+    lockout.ensure_identifier_not_locked(identifier, settings)   # strict mode: locks alike
+    factors.password.run_dummy_check(password)                   # same time as a wrong one
+    lockout.record_identifier_failure(identifier, settings)
     answer form_password_or_identifier_incorrect when settings.strict_enumeration
 
 Sending a code or link

@@ -91,6 +91,10 @@ def test_admin_list_is_filterable_and_read_only(client, user, admin_client):
     listing = admin_client.get("/admin/authflows/authevent/?kind__exact=sign_in.failed")
     assert listing.status_code == 200
     assert "ghost@example.com" in listing.content.decode()
+    searched = admin_client.get("/admin/authflows/authevent/?q=ghost")
+    assert "ghost@example.com" in searched.content.decode()
+    by_ip = admin_client.get("/admin/authflows/authevent/?q=127.0.0")
+    assert by_ip.status_code == 200
     other = admin_client.get("/admin/authflows/authevent/?kind__exact=user.locked")
     assert "ghost@example.com" not in other.content.decode()
     event = AuthEvent.objects.get(kind=K.SIGN_IN_FAILED)
