@@ -11,7 +11,7 @@ Every flow that checks a secret calls, in this order:
     ... check the password / code ...
     if lockout.record_failure(user, settings, request=request):             # on a wrong one
         session_flow.notify_locked(request, user)                           # email + audit
-    lockout.record_success(user, request=request)                           # on success
+    lockout.record_success(user, request=request)          # once the sign-in is complete
 """
 
 from __future__ import annotations
@@ -116,8 +116,10 @@ def _lock_if_over(user: User, settings: InstanceSettings) -> bool:
 
 
 def record_success(user: User, *, request: HttpRequest | None = None) -> None:
-    """A factor was proven: forget this client's failures for the user. (The user-level count
-    is reset by the sign-in itself, in the same UPDATE that stamps last_login.)"""
+    """The sign-in completed: forget this client's failures for the user. Not after a first
+    factor that still needs a second one, or a right password would wipe the count of wrong
+    codes. (The user-level count is reset by the sign-in itself, in the UPDATE that stamps
+    last_login.)"""
     client_id = _client_id(request)
     if client_id:
         cache.delete(f"{_client_prefix(user, client_id)}:count")
