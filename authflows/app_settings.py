@@ -35,6 +35,26 @@ class AppSettings:
         return int(getattr(settings, "AUTHFLOWS_TRUSTED_PROXY_COUNT", 0))
 
     @property
+    def TRUSTED_PROXY_HEADER(self) -> str:
+        """A header the reverse proxy sets to the client's address (e.g. X-Real-IP)."""
+        return str(getattr(settings, "AUTHFLOWS_TRUSTED_PROXY_HEADER", "") or "")
+
+    @property
+    def RATE_LIMITS(self) -> dict[str, tuple[int, int]]:
+        """Overrides of protect.ratelimit.LIMITS, from RATE_LIMITS="scope=5/10;scope=3/60"
+        (requests per window in seconds); a dict in settings works too."""
+        raw = getattr(settings, "AUTHFLOWS_RATE_LIMITS", "") or ""
+        if isinstance(raw, dict):
+            return {k: (int(v[0]), int(v[1])) for k, v in raw.items()}
+        limits = {}
+        for part in str(raw).replace(",", ";").split(";"):
+            scope, _, value = part.partition("=")
+            count, _, window = value.partition("/")
+            if scope.strip() and count.strip().isdigit() and window.strip().isdigit():
+                limits[scope.strip()] = (int(count), int(window))
+        return limits
+
+    @property
     def PWNED_RANGE_CHECK(self) -> bool:
         return bool(getattr(settings, "AUTHFLOWS_PWNED_RANGE_CHECK", False))
 

@@ -11,7 +11,7 @@ from authflows import clock
 from authflows.clients import ClientRef
 from authflows.flows import session as session_flow
 from authflows.flows.errors import RateLimited
-from authflows.models import InstanceSettings
+from authflows.models import AuthEvent, InstanceSettings
 from authflows.protect import audit
 
 
@@ -38,6 +38,13 @@ class AuthflowsMiddleware:
         if isinstance(exception, RateLimited):
             from authflows.views.pages import too_many_requests
 
+            if exception.first:  # one row per window, so a flood costs no writes
+                audit.record(
+                    request,
+                    AuthEvent.Kind.RATE_LIMITED,
+                    scope=exception.scope,
+                    path=request.path[:200],
+                )
             return too_many_requests(request, exception.retry_after)
         return None
 

@@ -170,7 +170,11 @@ AUTHFLOWS_SMS_BACKEND = env.str(
     else "authflows.delivery.sms.ConsoleBackend",
 )
 AUTHFLOWS_DEV_OUTBOX = env.bool("DEV_OUTBOX", default=DEBUG)
+# Where the client's IP comes from behind reverse proxies: read authflows/protect/ip.py first.
 AUTHFLOWS_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AUTHFLOWS_TRUSTED_PROXY_HEADER = env.str("TRUSTED_PROXY_HEADER", default="")
+# Rate-limit overrides, e.g. RATE_LIMITS="sign_in_start=10/10;code_send_hourly=5/3600".
+AUTHFLOWS_RATE_LIMITS = env.str("RATE_LIMITS", default="")
 AUTHFLOWS_PWNED_RANGE_CHECK = env.bool("PWNED_RANGE_CHECK", default=False)
 AUTHFLOWS_PWNED_RANGE_API = env.str(
     "PWNED_RANGE_API", default="https://api.pwnedpasswords.com/range/"

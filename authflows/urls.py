@@ -46,6 +46,7 @@ authflows_patterns = [
     path("user/mfa/totp/remove/", mfa.remove, {"method": "totp"}, name="mfa-remove-totp"),
     path("user/mfa/phone/remove/", mfa.remove, {"method": "phone_code"}, name="mfa-remove-phone"),
     path("user/password/", account.change_password, name="change-password"),
+    path("user/sessions/end/", account.end_session, name="end-session"),
     path("dev/outbox/", pages.dev_outbox, name="dev-outbox"),
 ]
 

@@ -34,6 +34,9 @@ def generate_code() -> str:
 def replace_codes(user: User) -> list[str]:
     """Make a new set (replacing the old one) and return the codes, to show once."""
     codes = [generate_code() for _ in range(CODES_PER_SET)]
+    # Lock the user's row first: two simultaneous "new codes" requests then run one after the
+    # other, and the user ends with one set of 10, not two sets both live.
+    User.objects.select_for_update().filter(pk=user.pk).first()
     BackupCode.objects.filter(user=user).delete()
     BackupCode.objects.bulk_create([BackupCode(user=user, code_hash=_hash(user, c)) for c in codes])
     return codes

@@ -20,6 +20,7 @@ from authflows import clock
 from authflows.app_settings import app_settings
 from authflows.factors.base import Challenge, FactorContext, Outcome
 from authflows.models import Verification
+from authflows.protect import ratelimit
 
 CODE_LIFETIME = timedelta(minutes=10)
 MAX_WRONG_TRIES = 5
@@ -97,6 +98,9 @@ def issue(
             left = max(0, int(cooldown - elapsed))
             return Challenge(existing, retry_after=left, throttled=elapsed < cooldown), ""
     test_mode = ctx.settings.test_mode and is_test_target(target)
+    if not test_mode:
+        # Before the old code is replaced: a refused send leaves the live code usable.
+        ratelimit.hit_send(target=target, ip=str(ctx.extra.get("ip", "")))
     secret = (
         generate_token() if link else (app_settings.TEST_CODE if test_mode else generate_code())
     )
@@ -154,8 +158,13 @@ def check_code(verification: Verification | None, code: str) -> Outcome:
 
 
 def record_wrong_try(verification: Verification) -> Outcome:
-    Verification.objects.filter(pk=verification.pk).update(attempts=F("attempts") + 1)
-    verification.attempts += 1
+    """Count a wrong try. Conditional, like consume(): of many simultaneous guesses at most
+    MAX_WRONG_TRIES are counted, and consume() refuses once they are, so parallel guessing
+    gains nothing over guessing in turn."""
+    counted = Verification.objects.filter(pk=verification.pk, attempts__lt=MAX_WRONG_TRIES).update(
+        attempts=F("attempts") + 1
+    )
+    verification.attempts = verification.attempts + 1 if counted else MAX_WRONG_TRIES
     return Outcome.FAILED if verification.attempts >= MAX_WRONG_TRIES else Outcome.INCORRECT
 
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import password_validation, update_session_auth_hash
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from authflows.flows import session as session_flow
 from authflows.flows.errors import FlowError
-from authflows.models import AuthEvent, InstanceSettings, User, UserSession
-from authflows.protect import audit, lockout, ratelimit
+from authflows.models import InstanceSettings, User
+from authflows.protect import lockout, ratelimit, user_sessions
 from authflows.protect.ip import client_ip
-from authflows.sessions import end_sessions
 
 PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 256
@@ -43,29 +42,15 @@ def change_password(request: HttpRequest, *, current_password: str, new_password
     user: User = request.user  # type: ignore[assignment]
     settings: InstanceSettings = request.instance_settings  # type: ignore[attr-defined]
     ratelimit.hit("factor_attempt", client_ip(request))
-    lockout.ensure_not_locked(user, settings, field="current_password")
+    lockout.ensure_not_locked(user, settings, request=request, field="current_password")
     if not current_password:
         raise FlowError("form_param_missing", field="current_password")
     if not user.check_password(current_password):
         # Someone holding an open session must not be able to guess the password freely.
-        if lockout.record_failure(user, settings):
+        if lockout.record_failure(user, settings, request=request):
             session_flow.notify_locked(request, user)
         raise FlowError("form_password_incorrect", field="current_password")
     validate_new_password(new_password, user=user, settings=settings, field="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    _end_other_sessions(request, user)
-    update_session_auth_hash(request, user)
-    session_flow.revoke_trust(user, request=request, actor="password change")
-    audit.record(request, AuthEvent.Kind.PASSWORD_CHANGED, user=user)
-
-
-def _end_other_sessions(request: HttpRequest, user: User) -> None:
-    current = request.session.session_key or ""
-    keys = list(
-        UserSession.objects.filter(user=user)
-        .exclude(session_key=current)
-        .values_list("session_key", flat=True)
-    )
-    if keys:
-        end_sessions(keys)
+    user_sessions.after_password_change(request, user)

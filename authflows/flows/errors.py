@@ -50,21 +50,27 @@ MESSAGES = {
 class FlowError(Exception):
     """A refusal a person can act on: a Clerk error code, the field it concerns, a message."""
 
-    def __init__(self, code: str, *, field: str = "__all__", **params: object) -> None:
+    def __init__(
+        self, code: str, *, field: str = "__all__", message_key: str = "", **params: object
+    ) -> None:
         self.code = code
         self.field = field
         self.params = params
+        # A variant of the sentence under the same code (e.g. an indefinite `user_locked`).
+        self.message_key = message_key or code
         super().__init__(code)
 
     @property
     def message(self) -> str:
-        template = MESSAGES.get(self.code, _("Something went wrong. Try again."))
+        template = MESSAGES.get(self.message_key, _("Something went wrong. Try again."))
         return str(template) % self.params if self.params else str(template)
 
 
 class RateLimited(Exception):
     """Too many requests from one address or for one identifier: answered with HTTP 429."""
 
-    def __init__(self, retry_after: int) -> None:
+    def __init__(self, retry_after: int, *, scope: str = "", first: bool = True) -> None:
         self.retry_after = max(1, int(retry_after))
+        self.scope = scope
+        self.first = first  # the first refusal in its window (the one worth an audit row)
         super().__init__(f"retry after {self.retry_after}s")

@@ -351,11 +351,11 @@ def check_password(
     so a borrowed session cannot be used to guess it."""
     if not password:
         raise FlowError("form_param_missing", field="password")
-    lockout.ensure_not_locked(user, settings, field="password")
+    lockout.ensure_not_locked(user, settings, request=request, field="password")
     ratelimit.hit("factor_attempt", client_ip(request))
     if not user.check_password(password):
         audit.record(request, AuthEvent.Kind.CODE_FAILED, user=user, strategy="password")
-        if lockout.record_failure(user, settings):
+        if lockout.record_failure(user, settings, request=request):
             session_flow.notify_locked(request, user)
         raise FlowError("form_password_incorrect", field="password")
 

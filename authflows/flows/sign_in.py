@@ -33,13 +33,11 @@ from authflows.models import (
     SignInStatus,
     TrustedClient,
     User,
-    UserSession,
     Verification,
 )
 from authflows.models.user import normalize_phone
-from authflows.protect import audit, lockout, ratelimit
+from authflows.protect import audit, lockout, ratelimit, user_sessions
 from authflows.protect.ip import client_ip
-from authflows.sessions import end_sessions
 
 Status = SignInStatus
 Reason = SignInAttempt.SecondFactorReason
@@ -251,18 +249,17 @@ class SignIn:
         ratelimit.hit("identifier_attempt", value)
         user = find_user(kind, value, client_id=self.request.authflows_client.id)  # type: ignore[attr-defined]
         if user is None or not user.is_active or not user.has_usable_password():
+            lockout.ensure_identifier_not_locked(value, self.settings)
             run_dummy_check(password)
             self._refuse_first_factor(value, user=None)
-        lockout.ensure_not_locked(user, self.settings)
+        lockout.ensure_not_locked(user, self.settings, request=self.request)
         if not user.check_password(password):
-            self._refuse_first_factor(value, user=user, field="password")
+            self._refuse_first_factor(value, user=user)
         self.attempt = self._new_attempt(identifier=value, user=user, redirect_url=redirect_url)
         self.attempt.first_factor = "password"
         return self._after_first_factor(user, strategy="password")
 
-    def _refuse_first_factor(
-        self, identifier: str, *, user: User | None, field: str = "identifier"
-    ) -> None:
+    def _refuse_first_factor(self, identifier: str, *, user: User | None) -> None:
         audit.record(
             self.request,
             AuthEvent.Kind.SIGN_IN_FAILED,
@@ -270,10 +267,13 @@ class SignIn:
             identifier=identifier,
             strategy="password",
         )
-        if user is not None and lockout.record_failure(user, self.settings):
+        if user is None:
+            lockout.record_identifier_failure(identifier, self.settings)
+        elif lockout.record_failure(user, self.settings, request=self.request):
             session_flow.notify_locked(self.request, user)
         if self.settings.strict_enumeration:
-            raise FlowError("form_password_or_identifier_incorrect", field=field)
+            # One answer on one field, whichever was wrong: the markup must not tell either.
+            raise FlowError("form_password_or_identifier_incorrect", field="password")
         if user is None:
             raise FlowError("form_identifier_not_found", field="identifier")
         raise FlowError("form_password_incorrect", field="password")
@@ -329,7 +329,10 @@ class SignIn:
             settings=self.settings,
             purpose=purpose,
             sign_in=self.attempt,
-            extra={"link_base": self.request.build_absolute_uri("/sign-in/verify/")},
+            extra={
+                "link_base": self.request.build_absolute_uri("/sign-in/verify/"),
+                "ip": client_ip(self.request),  # for the per-IP ceiling on messages sent
+            },
         )
 
     @property
@@ -396,8 +399,9 @@ class SignIn:
             raise FlowError("strategy_for_user_invalid", field="code")
         user = attempt.user
         assert user is not None
-        lockout.ensure_not_locked(user, self.settings, field="code")
+        lockout.ensure_not_locked(user, self.settings, request=self.request, field="code")
         ratelimit.hit("factor_attempt", client_ip(self.request))
+        ratelimit.hit("identifier_attempt", attempt.identifier or user.identifier)
         outcome = get_factor(strategy).verify(
             self._factor_context(self.second_factor_purpose), code
         )
@@ -434,7 +438,7 @@ class SignIn:
                 strategy=strategy,
                 reason=outcome.value,
             )
-            if lockout.record_failure(user, self.settings):
+            if lockout.record_failure(user, self.settings, request=self.request):
                 session_flow.notify_locked(self.request, user)
         raise FlowError(outcome.error_code, field="code")
 
@@ -449,7 +453,10 @@ class SignIn:
         if not get_factor("email_link").verify(ctx, token).ok:
             return None
         self._trust_client("email_link")
-        return self._complete()
+        try:
+            return self._complete()
+        except FlowError:  # completed meanwhile by another request for the same attempt
+            return None
 
     # -- passwordless first factors (and the reset code of a forgotten password) --
 
@@ -572,7 +579,7 @@ class SignIn:
         if user is None:  # strict enumeration protection: an unknown identifier never passes
             self._refuse_unknown(strategy, code)
         assert user is not None
-        lockout.ensure_not_locked(user, self.settings, field="code")
+        lockout.ensure_not_locked(user, self.settings, request=self.request, field="code")
         if strategy == "password":
             self._check_password(user, code)
         else:
@@ -597,7 +604,7 @@ class SignIn:
         if not password:
             raise FlowError("form_param_missing", field="password")
         if not user.check_password(password):
-            self._refuse_first_factor(user.identifier, user=user, field="password")
+            self._refuse_first_factor(user.identifier, user=user)
 
     def complete_first_factor_from_link(self) -> str | None:
         """If the sign-in's email link was opened (in any browser), the first factor is proven."""
@@ -631,23 +638,12 @@ class SignIn:
         passwords.validate_password(password, settings=self.settings, user=user)
         user.set_password(password)
         User.objects.filter(pk=user.pk).update(password=user.password, failed_attempts=0)
-        self._end_other_sessions(user)
-        session_flow.revoke_trust(user, request=self.request, actor="password_reset")
-        audit.record(self.request, AuthEvent.Kind.PASSWORD_RESET, user=user)
+        user_sessions.after_password_reset(self.request, user)
         if attempt.supported_second_factors:
             attempt.status, attempt.second_factor_reason = Status.NEEDS_SECOND_FACTOR, Reason.MFA
             self._save()
             return attempt.status
         return self._complete()
-
-    def _end_other_sessions(self, user: User) -> None:
-        keys = list(
-            UserSession.objects.filter(user=user)
-            .exclude(session_key=self.request.session.session_key or "")
-            .values_list("session_key", flat=True)
-        )
-        if keys:
-            end_sessions(keys)
 
     @classmethod
     def completed(cls, request: HttpRequest) -> SignIn:
@@ -688,11 +684,22 @@ class SignIn:
     def _complete(self) -> str:
         attempt = self.attempt
         assert attempt is not None
-        attempt.status, attempt.completed_at = Status.COMPLETE, clock.now()
+        now = clock.now()
         if attempt.pk:
-            SignInAttempt.objects.filter(pk=attempt.pk).update(
-                status=Status.COMPLETE, completed_at=attempt.completed_at
+            # Conditional: an attempt completes once, and never after it expired, even when
+            # two requests for it race (two TOTP steps, a replayed form).
+            won = (
+                SignInAttempt.objects.filter(pk=attempt.pk, expires_at__gt=now)
+                .exclude(status=Status.COMPLETE)
+                .update(status=Status.COMPLETE, completed_at=now)
             )
+            if not won:
+                raise FlowError("sign_in_expired")
+        attempt.status, attempt.completed_at = Status.COMPLETE, now
+        if attempt.user is not None:
+            # Only a finished sign-in clears this client's failures: a right password
+            # followed by wrong codes must keep counting.
+            lockout.record_success(attempt.user, request=self.request)
         return Status.COMPLETE
 
     def finalize(self) -> str:

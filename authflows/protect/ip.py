@@ -1,8 +1,18 @@
-"""The client's IP address.
+"""The client's IP address, as rate limits, lockout notices and the audit log see it.
 
-REMOTE_ADDR is used unless TRUSTED_PROXY_COUNT says how many reverse proxies in front of the
-site append to X-Forwarded-For. Setting it when no proxy is there lets anyone choose their
-own address (and so escape per-IP rate limits): set it to the exact number of proxies.
+By default it is REMOTE_ADDR: the address that opened the TCP connection. Behind reverse
+proxies (a load balancer, nginx, a CDN) that is the proxy's address, so every visitor would
+share one rate-limit bucket. Two deploy settings say where the real address is:
+
+- TRUSTED_PROXY_COUNT=N: exactly N proxies append to X-Forwarded-For; the address N places
+  from the right is the client's (the ones further left were written by the client itself).
+- TRUSTED_PROXY_HEADER=X-Real-IP (or CF-Connecting-IP, ...): a header the proxy sets and
+  overwrites.
+
+The foot-gun: both headers are ordinary request headers. If the count is larger than the
+number of proxies really in front of the site, or the header is named while no proxy
+overwrites it, any client chooses its own address with one header, a fresh one per request,
+and per-IP rate limits stop limiting. Set the exact count, and only a header your proxy sets.
 """
 
 from __future__ import annotations
@@ -15,15 +25,25 @@ from authflows.app_settings import app_settings
 
 
 def client_ip(request: HttpRequest) -> str:
-    ip = request.META.get("REMOTE_ADDR", "") or ""
-    proxies = app_settings.TRUSTED_PROXY_COUNT
-    if proxies > 0:
-        hops = [
-            h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()
-        ]
-        if len(hops) >= proxies:
-            ip = hops[-proxies]
+    ip = _from_header(request) or _from_forwarded_for(request) or request.META.get("REMOTE_ADDR")
     try:
-        return str(ipaddress.ip_address(ip))
+        return str(ipaddress.ip_address((ip or "").strip()))
     except ValueError:
         return "0.0.0.0"  # noqa: S104  (an address that is no address: never a real client)
+
+
+def _from_header(request: HttpRequest) -> str:
+    header = app_settings.TRUSTED_PROXY_HEADER
+    if not header:
+        return ""
+    meta_name = "HTTP_" + header.upper().replace("-", "_")
+    return request.META.get(meta_name, "")
+
+
+def _from_forwarded_for(request: HttpRequest) -> str:
+    proxies = app_settings.TRUSTED_PROXY_COUNT
+    if proxies <= 0:
+        return ""
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    hops = [h for h in hops if h]
+    return hops[-proxies] if len(hops) >= proxies else ""

@@ -14,7 +14,8 @@ from authflows.flows import mfa as mfa_flow
 from authflows.flows import session as session_flow
 from authflows.flows.errors import FlowError
 from authflows.forms import PasswordChangeForm
-from authflows.models import TrustedClient
+from authflows.models import AuthEvent, TrustedClient
+from authflows.protect import user_sessions
 from authflows.views.decorators import signed_in_required
 
 
@@ -38,6 +39,11 @@ def _devices(request: HttpRequest) -> list[dict[str, object]]:
     ]
 
 
+def _recent_events(request: HttpRequest) -> list[AuthEvent]:
+    """The user's own latest security events (the audit log, read-only)."""
+    return list(AuthEvent.objects.filter(user=request.user).order_by("-created_at", "-id")[:10])
+
+
 def _account_page(
     request: HttpRequest, *, password_form: PasswordChangeForm | None = None
 ) -> HttpResponse:
@@ -45,6 +51,8 @@ def _account_page(
         "status": "account",
         "devices": _devices(request),
         "password_form": password_form or PasswordChangeForm(),
+        "sessions": user_sessions.active_sessions(request),
+        "events": _recent_events(request),
         "mfa": mfa_flow.overview(request.user, request.instance_settings),  # type: ignore[arg-type,attr-defined]
     }
     failed = password_form is not None and bool(password_form.errors)
@@ -83,4 +91,16 @@ def revoke_device(request: HttpRequest) -> HttpResponse:
     # ASCII digits that fit a bigint: anything else names no device (and must not reach SQL).
     if raw.isascii() and raw.isdigit() and len(raw) <= 18:
         session_flow.revoke_trust(request.user, request=request, client_id=int(raw))  # type: ignore[arg-type]
+    return redirect("authflows:account")
+
+
+@require_POST
+@signed_in_required
+def end_session(request: HttpRequest) -> HttpResponse:
+    """End one other session (its handle) or all the others (session=others)."""
+    handle = request.POST.get("session", "")
+    if handle == "others":
+        user_sessions.end_other_sessions(request)
+    elif handle:
+        user_sessions.end_session(request, handle[:64])
     return redirect("authflows:account")

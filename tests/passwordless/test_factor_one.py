@@ -168,7 +168,8 @@ def test_locked_user_is_refused(client, make_user, mailoutbox):
     response = client.post(
         FACTOR_ONE, {"strategy": "email_code", "code": last_code(mailoutbox[-1].body)}
     )
-    assert error_codes(response) == ["user_locked_indefinitely"]
+    assert error_codes(response) == ["user_locked"]
+    assert "Contact support" in response.content.decode()
 
 
 # --- email link -----------------------------------------------------------------------------
