@@ -385,7 +385,10 @@ class SignUp:
             purpose=V.Purpose.SIGN_UP,
             sign_up=self.attempt,
             target=target,
-            extra={"link_base": self.request.build_absolute_uri("/sign-up/verify/")},
+            extra={
+                "link_base": self.request.build_absolute_uri("/sign-up/verify/"),
+                "ip": client_ip(self.request),  # for the per-IP ceiling on messages sent
+            },
         )
 
     def _require_unverified(self, field: str) -> SignUpAttempt:
