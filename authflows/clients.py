@@ -5,6 +5,7 @@ The row is created lazily, the first time a flow needs it, and survives sign-out
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from authflows import clock
@@ -56,5 +57,6 @@ class ClientRef:
             max_age=app_settings.CLIENT_COOKIE_AGE,
             httponly=True,
             samesite="Lax",
-            secure=request.is_secure(),
+            # Secure whenever the session cookie is (production), even behind a TLS proxy.
+            secure=request.is_secure() or settings.SESSION_COOKIE_SECURE,
         )
