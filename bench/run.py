@@ -35,6 +35,7 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PY = sys.executable
+PY_SPY = str(Path(PY).with_name("py-spy")) if Path(PY).with_name("py-spy").exists() else "py-spy"
 TICKS = os.sysconf("SC_CLK_TCK")
 SCENARIOS = {
     "trusted": "password, trusted client",
@@ -200,6 +201,25 @@ def run_load(
     return report
 
 
+def start_py_spy(server: subprocess.Popen, tmp: Path, seconds: float) -> list:
+    samplers = []
+    for pid in children(server.pid):
+        out = tmp / f"py-spy-{pid}.txt"
+        command = [PY_SPY, "record", "--format", "raw", "--nonblocking", "--rate", "250"]
+        command += ["--duration", str(int(seconds)), "--pid", str(pid), "--output", str(out)]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        samplers.append((process, out))
+    return samplers
+
+
+def finish_py_spy(samplers: list) -> str:
+    from pyspy_summary import summarize  # bench/ is on sys.path when run as a script
+
+    for process, _ in samplers:
+        process.wait(timeout=60)
+    return summarize([out for _, out in samplers if out.exists()])
+
+
 def hashing_bound(params: dict[str, int]) -> dict:
     command = [PY, str(ROOT / "bench" / "hash_bound.py"), "--seconds", "5"]
     command += [f"--{name.replace('_', '-')}={value}" for name, value in params.items()]
@@ -219,6 +239,12 @@ def main() -> None:
     parser.add_argument("--argon2", default="", help="t,m,p (default: the site's settings)")
     parser.add_argument("--scenarios", default="trusted,totp,email")
     parser.add_argument("--overhead-flows", type=int, default=200)
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample the gunicorn workers with py-spy (pip install py-spy) during the "
+        "trusted-client run at the middle concurrency; summary in <output>-profile.txt",
+    )
     parser.add_argument(
         "--database-url", default="postgres://postgres@127.0.0.1:5432/authflows_bench"
     )
@@ -265,9 +291,19 @@ def bench(args: argparse.Namespace, tmp: Path, levels: list[int], scenarios: lis
         for scenario in scenarios:
             runs[scenario] = []
             for concurrency in levels:
+                sampling = (
+                    args.profile
+                    and scenario == "trusted"
+                    and concurrency == levels[len(levels) // 2]
+                )
+                samplers = start_py_spy(server, tmp, args.seconds) if sampling else []
                 report = run_load(**load, scenario=scenario, group=scenario,
                                   concurrency=concurrency, seconds=args.seconds,
                                   warmup=args.warmup, max_flows=args.max_flows)  # fmt: skip
+                if samplers:
+                    profile = finish_py_spy(samplers)
+                    Path(f"{args.output}-profile.txt").write_text(profile)
+                    print(profile, flush=True)
                 runs[scenario].append(report)
                 print(
                     f"   {scenario:8} c={concurrency:<3} {report['flows_per_s']:7.1f} flows/s  "
@@ -282,9 +318,15 @@ def bench(args: argparse.Namespace, tmp: Path, levels: list[int], scenarios: lis
     bound_after = hashing_bound(params)
     bound = max(bound_before, bound_after, key=lambda b: b["bound_flows_per_s"])
     bound["before_and_after"] = [b["bound_flows_per_s"] for b in (bound_before, bound_after)]
+    hash_ms = bound["cpu_ms_per_verification"]
     for reports in runs.values():
         for report in reports:
             report["bound_ratio"] = round(report["flows_per_s"] / bound["bound_flows_per_s"], 3)
+            # The share of the flow's CPU that is the one password verification: the ratio to
+            # the bound the flow would reach with the cores to itself (neighbours or not).
+            spent = sum(report[k] for k in ("site_cpu_ms_per_flow", "db_cache_cpu_ms_per_flow",
+                                            "load_cpu_ms_per_flow"))  # fmt: skip
+            report["cpu_bound_ratio"] = round(hash_ms / spent, 3) if spent else 0.0
     print("== framework time and queries (in-process, fast hasher)", flush=True)
     overhead = json.loads(
         subprocess.run(
@@ -307,12 +349,16 @@ def targets(runs: dict[str, list[dict]], overhead: dict) -> list[dict]:
     checks = []
     worst = [r for reports in runs.values() for r in reports if r["concurrency"] == 64]
     errors = sum(sum(r["errors"].values()) for r in worst)
-    checks.append({"target": "zero errors at 64 concurrent users", "value": errors,
-                   "met": bool(worst) and errors == 0})  # fmt: skip
+    if worst:
+        checks.append({"target": "zero errors at 64 concurrent users", "value": errors,
+                       "met": errors == 0})  # fmt: skip
     if runs.get("trusted"):
         best = max(r["bound_ratio"] for r in runs["trusted"])
         checks.append({"target": f"trusted sign-in >= {TARGET_BOUND_RATIO:.0%} of hashing bound",
                        "value": best, "met": best >= TARGET_BOUND_RATIO})  # fmt: skip
+        share = max(r["cpu_bound_ratio"] for r in runs["trusted"])
+        checks.append({"target": "same, from CPU time (hashing share of the flow's CPU)",
+                       "value": share, "met": share >= TARGET_BOUND_RATIO})  # fmt: skip
     for scenario, limit in TARGET_FRAMEWORK_MS.items():
         value = overhead[scenario]["flow_ms_median"]
         checks.append({"target": f"framework time {SCENARIOS[scenario]} <= {limit} ms",
@@ -342,8 +388,8 @@ def markdown(results: dict) -> str:
         f"before and after the load: {bound['before_and_after']}).",
         "",
         "| flow | users | flows/s | of bound | errors | p50 / p95 / p99 per step (ms) "
-        "| CPU ms/flow: site, db+cache, load | other programs' CPU |",
-        "| --- | ---: | ---: | ---: | ---: | --- | --- | ---: |",
+        "| CPU ms/flow: site, db+cache, load | hashing share of CPU | other programs' CPU |",
+        "| --- | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: |",
     ]
     for scenario, reports in results["runs"].items():
         for r in reports:
@@ -356,7 +402,7 @@ def markdown(results: dict) -> str:
                 f"| {SCENARIOS[scenario]} | {r['concurrency']} | {r['flows_per_s']:.1f} "
                 f"| {r['bound_ratio']:.0%} | {errors} | {steps} | {r['site_cpu_ms_per_flow']:.1f}, "
                 f"{r['db_cache_cpu_ms_per_flow']:.1f}, {r['load_cpu_ms_per_flow']:.1f} "
-                f"| {r['other_cpu_share']:.0%} |"
+                f"| {r['cpu_bound_ratio']:.0%} | {r['other_cpu_share']:.0%} |"
             )
     lines += ["", "Framework time (in-process, hashing excluded) and SQL statements:", ""]
     lines += ["| flow | ms per flow (median) | statements | per step: ms (statements) |"]
