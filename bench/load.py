@@ -256,11 +256,16 @@ def totp_code(account: dict) -> str:
 
 
 class Pool:
-    """Accounts handed out round-robin, each to one virtual user at a time."""
+    """Accounts handed out round-robin, each to one virtual user at a time. The round goes on
+    where the previous run stopped, so an account rests as long as possible between uses
+    (TOTP steps, per-identifier rate limits)."""
 
-    def __init__(self, accounts: list[dict]) -> None:
+    def __init__(self, accounts: list[dict], *, start: int = 0) -> None:
         self.accounts = accounts
-        self.next = itertools.cycle(range(len(accounts)))
+        order = list(range(len(accounts)))
+        start %= max(len(accounts), 1)
+        self.next = itertools.cycle(order[start:] + order[:start])
+        self.last = start - 1
         self.busy: set[int] = set()
         self.lock = threading.Lock()
 
@@ -270,6 +275,7 @@ class Pool:
                 index = next(self.next)
                 if index not in self.busy:
                     self.busy.add(index)
+                    self.last = index
                     return index
         raise FlowFailed("no free account")
 
@@ -342,7 +348,8 @@ def main() -> None:
     data = json.loads(args.accounts.read_text())
     mailbox = Mailbox(args.smtp_port) if args.smtp_port else None
     flows = Flows(port=args.port, password=data["password"], mailbox=mailbox)
-    pool = Pool(data["users"][args.group])
+    cursors = data.setdefault("cursors", {})
+    pool = Pool(data["users"][args.group], start=cursors.get(args.group, 0))
     report = run(
         flow=getattr(flows, args.scenario),
         pool=pool,
@@ -351,7 +358,8 @@ def main() -> None:
         warmup=args.warmup,
         max_flows=args.max_flows,
     )
-    args.accounts.write_text(json.dumps(data))  # keeps client cookies and used TOTP steps
+    cursors[args.group] = pool.last + 1
+    args.accounts.write_text(json.dumps(data))  # keeps client cookies, TOTP steps, cursors
     print(json.dumps(report))
 
 
