@@ -301,7 +301,7 @@ def run(
             try:
                 recorder.add(flow(pool.accounts[index]))
             except (FlowFailed, OSError, http.client.HTTPException) as error:
-                recorder.fail(str(error).split(":")[0] + ": " + str(error).split(":")[-1].strip())
+                recorder.fail(str(error) if isinstance(error, FlowFailed) else type(error).__name__)
             finally:
                 pool.give_back(index)
 
