@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -252,6 +253,8 @@ def main() -> None:
     parser.add_argument("--output", default=str(RESULTS / "latest"))
     args = parser.parse_args()
     assert "127.0.0.1" in args.database_url and "127.0.0.1" in args.cache_url, "loopback only"
+    if args.profile and not shutil.which(PY_SPY):
+        raise SystemExit("--profile needs py-spy: .venv/bin/pip install py-spy")
     started = time.monotonic()
     levels = [int(c) for c in args.concurrency.split(",")]
     scenarios = args.scenarios.split(",")
