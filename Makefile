@@ -24,13 +24,23 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
 
 # The same suite against the local PostgreSQL and Redis.
 test-postgres: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/authflows} \
 	CACHE_URL=$${CACHE_URL:-redis://127.0.0.1:6379/1} \
-	AUTHFLOWS_REQUIRE_SERVICES=1 $(PY) -m pytest $(PYTEST_ARGS)
+	AUTHFLOWS_REQUIRE_SERVICES=1 $(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+# The browser journeys: Debian's Chromium (CHROMIUM=/usr/bin/chromium) driven by Playwright
+# against a live server; screenshots in tests/artifacts/. Never downloads a browser.
+e2e: $(STAMP)
+	$(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
+# Sign-in throughput under gunicorn on PostgreSQL + Redis against the hashing bound; writes
+# bench/results/latest.{json,md}. A few minutes; loopback only. Options: BENCH_ARGS=--help.
+bench: $(STAMP)
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
