@@ -12,12 +12,12 @@ import re
 import secrets
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.crypto import constant_time_compare
 
 from authflows import clock
 from authflows.app_settings import app_settings
+from authflows.db import insert_once
 from authflows.factors.base import Challenge, FactorContext, Outcome
 from authflows.models import Verification
 from authflows.protect import ratelimit
@@ -74,6 +74,14 @@ def find_verification(ctx: FactorContext, strategy: str) -> Verification | None:
         known.sign_up_id,
     ) == (ctx.purpose, strategy, *owner):
         return known
+    if ctx.sign_in is not None and ctx.sign_in.current_verification_id is None:
+        # Every code sent for a sign-in attempt is recorded on it as its current verification,
+        # so an attempt that names none has none (a racing creation is caught by the INSERT).
+        return None
+    return _query_verification(ctx, strategy)
+
+
+def _query_verification(ctx: FactorContext, strategy: str) -> Verification | None:
     return Verification.objects.filter(
         **_owner_filter(ctx), purpose=ctx.purpose, strategy=strategy
     ).first()
@@ -125,13 +133,11 @@ def issue(
             setattr(existing, name, value)
         verification = existing
     else:
-        try:
-            with transaction.atomic():
-                verification = Verification.objects.create(
-                    **{**_owner_filter(ctx), **fields}, purpose=ctx.purpose, strategy=strategy
-                )
-        except IntegrityError:  # another request created it at the same moment
-            verification = find_verification(ctx, strategy)
+        verification = Verification(
+            **{**_owner_filter(ctx), **fields}, purpose=ctx.purpose, strategy=strategy
+        )
+        if not insert_once(verification):  # another request created it at the same moment
+            verification = _query_verification(ctx, strategy)
             return Challenge(verification, retry_after=cooldown, throttled=True), ""
     return Challenge(verification, sent=not test_mode, retry_after=cooldown), (
         "" if test_mode else secret

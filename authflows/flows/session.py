@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from authflows import clock, delivery
+from authflows.db import insert_once
 from authflows.models import AuthEvent, TrustedClient, User
 from authflows.protect import audit
 from authflows.sessions import CLIENT_ID_SESSION_KEY, META_SESSION_KEY
@@ -41,14 +42,11 @@ def safe_redirect_url(request: HttpRequest, url: str) -> str:
 def trust_client(
     request: HttpRequest, user: User, *, strategy: str, announce: bool = False
 ) -> None:
-    """Mark this client trusted for the user (one INSERT; a repeat writes nothing).
-
-    Callers skip it when the client is already trusted: bulk_create(ignore_conflicts=True)
-    cannot tell whether it wrote a row, and a grant is audited and announced by email."""
+    """Mark this client trusted for the user (one INSERT; a repeat writes nothing and is
+    neither audited nor announced)."""
     client_id = request.authflows_client.ensure()  # type: ignore[attr-defined]
-    TrustedClient.objects.bulk_create(
-        [TrustedClient(client_id=client_id, user=user, strategy=strategy)], ignore_conflicts=True
-    )
+    if not insert_once(TrustedClient(client_id=client_id, user=user, strategy=strategy)):
+        return
     audit.record(request, AuthEvent.Kind.TRUST_GRANTED, user=user, strategy=strategy)
     if announce:  # a client-trust verification: the owner gets "New sign-in to your account"
         request.authflows_new_trust = strategy  # type: ignore[attr-defined]

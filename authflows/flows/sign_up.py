@@ -534,9 +534,9 @@ class SignUp:
         else:
             user.set_unusable_password()
         try:
-            with transaction.atomic():
+            with transaction.atomic():  # User.save() normalizes; the constraint decides
                 user.save(force_insert=True)
-        except IntegrityError as exc:
+        except IntegrityError as exc:  # exactly one account per address
             field = EMAIL if a.email else PHONE if a.phone else USERNAME
             raise FlowError("form_identifier_exists", field=field) from exc
         a.status, a.created_user = Status.COMPLETE, user

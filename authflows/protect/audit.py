@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from authflows import clock
+from authflows.db import insert_rows
 from authflows.models import AuthEvent, User
 from authflows.protect.ip import client_ip
 
@@ -45,4 +46,4 @@ def record(
 def flush(request: HttpRequest) -> None:
     events = request.__dict__.pop(_BUFFER_ATTR, None)
     if events:
-        AuthEvent.objects.bulk_create(events)
+        insert_rows(events)  # one INSERT, no BEGIN/COMMIT around it
