@@ -78,6 +78,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache: local memory by default; CACHE_URL=redis://... (Django's built-in Redis cache) in
 # production so rate limits, instance settings and sessions are shared by every worker.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://authflows")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "authflows.cache.RedisCache"  # reuses its redis-py clients
 
 # Sessions live in the database (so a user's sessions can be listed and ended) with a cache
 # in front, so reading the session costs no query on most requests.

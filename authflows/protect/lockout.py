@@ -65,7 +65,7 @@ def ensure_not_locked(
         return
     client_id = _client_id(request)
     if client_id:
-        locked, until = _client_lock(user, client_id)
+        locked, until = _client_lock(user, client_id, request)
         if locked:
             _refuse(until=until, field=field)
     if is_locked(user) and not _is_trusted(user, client_id):
@@ -85,7 +85,7 @@ def record_failure(
         return False
     client_id = _client_id(request)
     if client_id:
-        _count_client_failure(user, client_id, settings)
+        _count_client_failure(user, client_id, settings, request)
     if is_locked(user):
         return False  # failures while locked (from trusted clients) do not extend the lock
     _unlocked(user).update(failed_attempts=F("failed_attempts") + 1)
@@ -122,7 +122,7 @@ def record_success(user: User, *, request: HttpRequest | None = None) -> None:
     last_login.)"""
     client_id = _client_id(request)
     if client_id:
-        cache.delete(f"{_client_prefix(user, client_id)}:count")
+        cache.delete(f"{_client_prefix(user, client_id, request)}:count")
 
 
 def unlock(user: User) -> None:
@@ -169,10 +169,17 @@ def _generation_key(user: User) -> str:
     return f"authflows:lockout:gen:{user.pk}"
 
 
-def _client_prefix(user: User, client_id: int) -> str:
+def _client_prefix(user: User, client_id: int, request: HttpRequest | None = None) -> str:
     # An admin unlock changes the generation, which orphans every client key of the user.
-    generation = cache.get(_generation_key(user), "0")
-    return f"authflows:lockout:{generation}:{user.pk}:{client_id}"
+    # Read once per request: checking and then clearing a count needs one round trip, not two.
+    memo = request.__dict__.setdefault("_authflows_lockout_prefixes", {}) if request else {}
+    prefix = memo.get((user.pk, client_id))
+    if prefix is None:
+        generation = cache.get(_generation_key(user), "0")
+        prefix = memo[(user.pk, client_id)] = (
+            f"authflows:lockout:{generation}:{user.pk}:{client_id}"
+        )
+    return prefix
 
 
 def _identifier_prefix(identifier: str) -> str:
@@ -180,12 +187,16 @@ def _identifier_prefix(identifier: str) -> str:
     return f"authflows:lockout:identifier:{digest}"
 
 
-def _client_lock(user: User, client_id: int) -> tuple[bool, datetime | None]:
-    return _cache_lock(_client_prefix(user, client_id))
+def _client_lock(
+    user: User, client_id: int, request: HttpRequest | None
+) -> tuple[bool, datetime | None]:
+    return _cache_lock(_client_prefix(user, client_id, request))
 
 
-def _count_client_failure(user: User, client_id: int, settings: InstanceSettings) -> None:
-    _count_cache_failure(_client_prefix(user, client_id), settings)
+def _count_client_failure(
+    user: User, client_id: int, settings: InstanceSettings, request: HttpRequest | None
+) -> None:
+    _count_cache_failure(_client_prefix(user, client_id, request), settings)
 
 
 def _cache_lock(prefix: str) -> tuple[bool, datetime | None]:
