@@ -173,8 +173,11 @@ def unknown_first_factors(kind: str, settings: InstanceSettings) -> list[str]:
 
 
 def reset_strategy(user: User | None, kind: str, settings: InstanceSettings) -> str | None:
-    """Reset codes go by email; by SMS only when the instance has no email (or the user none)."""
-    has_email = user.email if user else kind == "email"
+    """Reset codes go by email; by SMS only when the instance has no email (or the user none).
+
+    For an unknown identifier (strict enumeration protection) the answer is what a real
+    account of that kind would get; a username stands for an account with an email address."""
+    has_email = user.email if user else kind in ("email", "username")
     has_phone = user.phone if user else kind == "phone"
     if settings.email_enabled and has_email:
         return "reset_password_email_code"

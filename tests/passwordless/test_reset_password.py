@@ -133,3 +133,14 @@ def test_new_password_page_needs_a_verified_code(client, user, mailoutbox):
     assert error_codes(response) == ["form_param_missing"]
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
+
+
+def test_strict_unknown_username_looks_like_a_known_one(client, instance, make_user, mailoutbox):
+    instance(enumeration_protection="strict", username_sign_in=True, username_sign_up=True)
+    make_user(username="known_user")
+    known = ask_code(client, "known_user")
+    client.post("/sign-in/reset/")
+    unknown = ask_code(client, "ghost_user")
+    assert page_status(known) == page_status(unknown) == "needs_first_factor"
+    assert error_codes(unknown) == error_codes(known) == []
+    assert len(mailoutbox) == 1  # only the real account's owner got a code
