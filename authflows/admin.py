@@ -212,6 +212,19 @@ class UserAdmin(BaseUserAdmin):
     inlines = [TrustedClientInline]
     actions = ["revoke_trusted_devices", "unlock_users", "reset_mfa"]
 
+    def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]
+        super().save_formset(request, form, formset, change)
+        for trust in getattr(formset, "deleted_objects", []):  # devices revoked inline
+            if isinstance(trust, TrustedClient):
+                audit.record(
+                    request,
+                    AuthEvent.Kind.TRUST_REVOKED,
+                    user=trust.user,
+                    actor=request.user.identifier,
+                    client=trust.client_id,
+                    count=1,
+                )
+
     @admin.display(boolean=True, description=_("locked"))
     def is_locked(self, obj: User) -> bool:
         from authflows import clock

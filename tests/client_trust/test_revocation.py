@@ -150,6 +150,8 @@ def test_admin_lists_and_revokes_per_device_in_the_inline(trusted, staff_client,
     response = staff_client.post(url, user_change_form(user, [mine.pk, other.pk], {mine.pk}))
     assert response.status_code == 302, response.content.decode()[:3000]
     assert list(TrustedClient.objects.filter(user=user)) == [other]
+    revoked = AuthEvent.objects.get(kind=AuthEvent.Kind.TRUST_REVOKED)
+    assert (revoked.user, revoked.data["client"]) == (user, mine.client_id)
     user.refresh_from_db()
     assert user.check_password(PASSWORD)  # the password hash is not a form field
     assert asks_for_a_code(trusted)
