@@ -732,7 +732,8 @@ class SignIn:
 
 
 def clear_expired_attempts() -> int:
+    """Delete sign-in attempts (and their verifications) that expired over a day ago."""
     deleted, _ = SignInAttempt.objects.filter(
-        Q(expires_at__lt=clock.now() - timedelta(days=1))
+        expires_at__lt=clock.now() - timedelta(days=1)
     ).delete()
     return deleted
