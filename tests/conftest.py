@@ -98,6 +98,43 @@ def sms_outbox() -> list[sms.SMSMessage]:
 
 
 @pytest.fixture
+def staff(make_user) -> User:  # type: ignore[no-untyped-def]
+    return make_user(email="admin@example.com", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def staff_client(staff: User, mailoutbox) -> Client:  # type: ignore[no-untyped-def]
+    """A browser signed in as staff through /sign-in/, where the admin login sends it."""
+    from tests.core.helpers import complete_sign_in
+
+    browser = Client()
+    login = browser.get(browser.get("/admin/")["Location"])
+    assert login.status_code == 302
+    assert login["Location"] == "/sign-in/?redirect_url=%2Fadmin%2F"
+    response = complete_sign_in(browser, staff.email, mailoutbox, PASSWORD, redirect_url="/admin/")
+    assert response["Location"] == "/admin/"
+    return browser
+
+
+QUERY_BUDGET = 8
+
+
+@pytest.fixture
+def budget_client(django_assert_max_num_queries):  # type: ignore[no-untyped-def]
+    """Makes browsers whose every request must stay within the query budget."""
+
+    def make() -> Client:
+        class BudgetedClient(Client):
+            def request(self, **request):  # type: ignore[no-untyped-def]
+                with django_assert_max_num_queries(QUERY_BUDGET):
+                    return super().request(**request)
+
+        return BudgetedClient()
+
+    return make
+
+
+@pytest.fixture
 def browser() -> Client:
     """A second, independent browser (its own cookies)."""
     return Client()

@@ -1,30 +1,10 @@
-"""Fixtures of the sign-up and passwordless tests: every request through `client` (and
-`browser`) stays within the query budget."""
+"""Every request of the signup tests, through `client` and `browser`, stays within the
+query budget (tests/conftest.py QUERY_BUDGET)."""
 
 from __future__ import annotations
 
 import pytest
 from django.test import Client
-
-QUERY_BUDGET = 8
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    # tests/conftest.py turns rate limits on for tests with this marker.
-    config.addinivalue_line("markers", "ratelimit: run with the rate limits on")
-
-
-@pytest.fixture
-def budget_client(django_assert_max_num_queries):  # type: ignore[no-untyped-def]
-    def make() -> Client:
-        class BudgetedClient(Client):
-            def request(self, **request):  # type: ignore[no-untyped-def]
-                with django_assert_max_num_queries(QUERY_BUDGET):
-                    return super().request(**request)
-
-        return BudgetedClient()
-
-    return make
 
 
 @pytest.fixture
