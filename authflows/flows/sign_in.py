@@ -9,7 +9,7 @@ otherwise (FlowError). Views only bind forms, call one method, and map the statu
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -147,13 +147,6 @@ RESET_STRATEGIES = {
     "reset_password_phone_code": "phone_code",
 }
 PASSWORDLESS_SEND = ("email_code", "email_link", "phone_code")
-
-
-def is_throttled(challenge: Challenge, *, since: datetime) -> bool:
-    """True when prepare() kept the existing code (inside the cool-down) instead of issuing
-    a new one. Test-mode targets send nothing but are still issued, so `sent` can't say."""
-    verification = challenge.verification
-    return bool(challenge.retry_after) and (verification is None or verification.sent_at < since)
 
 
 def first_factors(user: User, settings: InstanceSettings) -> list[str]:
@@ -533,7 +526,6 @@ class SignIn:
             ratelimit.hit("code_send", client_ip(self.request))
         base = RESET_STRATEGIES.get(strategy, strategy)
         ctx = self._first_factor_context(strategy)
-        started = clock.now()
         if attempt.user is None:
             # Strict enumeration protection: the same cool-down and answers, no message.
             link = base == "email_link"
@@ -552,7 +544,7 @@ class SignIn:
                 strategy=strategy,
                 purpose=ctx.purpose,
             )
-        if resend and is_throttled(challenge, since=started):
+        if resend and challenge.throttled:
             raise FlowError(
                 "verification_code_too_many_requests", field="code", seconds=challenge.retry_after
             )

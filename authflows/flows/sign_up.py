@@ -30,7 +30,6 @@ from authflows.factors.base import Challenge
 from authflows.flows import passwords
 from authflows.flows import session as session_flow
 from authflows.flows.errors import FlowError
-from authflows.flows.sign_in import is_throttled
 from authflows.models import AuthEvent, InstanceSettings, SignUpAttempt, SignUpStatus, User
 from authflows.models import Verification as V
 from authflows.models.user import normalize_phone
@@ -411,7 +410,6 @@ class SignUp:
         if resend:
             ratelimit.hit("code_send", client_ip(self.request))
         ctx = self._context(target=target)
-        started = clock.now()
         if self.settings.strict_enumeration and self._belongs_to_someone(strategy, target):
             challenge = self._notify_owner(ctx, strategy, target=target, resend=resend)
         else:
@@ -420,7 +418,7 @@ class SignUp:
             audit.record(
                 self.request, AuthEvent.Kind.CODE_SENT, identifier=target, strategy=strategy
             )
-        if resend and is_throttled(challenge, since=started):
+        if resend and challenge.throttled:
             raise FlowError(
                 "verification_code_too_many_requests", field="code", seconds=challenge.retry_after
             )
