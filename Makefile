@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run setup test test-postgres lint format e2e bench clean check-deploy
+.PHONY: run setup test test-postgres lint format e2e e2e-screenshots bench clean check-deploy
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test-postgres: $(STAMP)
 # against a live server; screenshots in tests/artifacts/. Never downloads a browser.
 e2e: $(STAMP)
 	$(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
+# The same journeys, also refreshing the README's screenshots in docs/screenshots/.
+e2e-screenshots: $(STAMP)
+	UPDATE_DOCS_SCREENSHOTS=1 $(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 # Sign-in throughput under gunicorn on PostgreSQL + Redis against the hashing bound; writes
 # bench/results/latest.{json,md}. A few minutes; loopback only. Options: BENCH_ARGS=--help.

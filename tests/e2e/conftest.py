@@ -82,8 +82,9 @@ def page(new_page: Callable[[], Page]) -> Page:
 
 
 class Screenshots:
-    """Numbered screenshots of one journey in tests/artifacts/<journey>/; `keep=` also
-    copies one to docs/screenshots/ for the README."""
+    """Numbered screenshots of one journey in tests/artifacts/<journey>/. With
+    UPDATE_DOCS_SCREENSHOTS=1 (`make e2e-screenshots`), `keep=` also copies one to
+    docs/screenshots/ for the README; a plain run leaves the tracked files alone."""
 
     def __init__(self, journey: str) -> None:
         self.folder = ARTIFACTS / journey
@@ -95,7 +96,7 @@ class Screenshots:
         self.count += 1
         path = self.folder / f"{self.count:02d}-{name}.png"
         page.screenshot(path=str(path), full_page=full_page)
-        if keep:
+        if keep and os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1":
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, SCREENSHOTS / f"{keep}.png")
         return path
