@@ -36,7 +36,9 @@ class SessionStore(CachedDBStore):
         return get_random_string(32, VALID_KEY_CHARS)
 
     def _row_fields(self, data: dict) -> dict[str, object]:
-        user_id = data.get("_auth_user_id")
+        # A pending session (a task before sign-in completes) belongs to its user too, so
+        # "end every session" after a password reset ends it as well.
+        user_id = data.get("_auth_user_id") or data.get("authflows_pending_user")
         meta = data.get(META_SESSION_KEY) or {}
         return {
             "session_data": self.encode(data),

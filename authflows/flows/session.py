@@ -7,12 +7,13 @@ import logging
 from django.contrib.auth import login, logout
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from authflows import clock, delivery
 from authflows.db import insert_once
 from authflows.models import AuthEvent, TrustedClient, User
-from authflows.protect import audit
+from authflows.protect import audit, lockout
 from authflows.sessions import CLIENT_ID_SESSION_KEY, META_SESSION_KEY
 
 logger = logging.getLogger("authflows.session")
@@ -22,6 +23,17 @@ SEEN_AT_SESSION_KEY = "authflows_seen_at"
 PENDING_USER_SESSION_KEY = "authflows_pending_user"
 PENDING_TASK_SESSION_KEY = "authflows_pending_task"
 PENDING_REDIRECT_SESSION_KEY = "authflows_pending_redirect"
+PENDING_HASH_SESSION_KEY = "authflows_pending_hash"
+PENDING_AT_SESSION_KEY = "authflows_pending_at"
+PENDING_KEYS = (
+    PENDING_USER_SESSION_KEY,
+    PENDING_TASK_SESSION_KEY,
+    PENDING_REDIRECT_SESSION_KEY,
+    PENDING_HASH_SESSION_KEY,
+    PENDING_AT_SESSION_KEY,
+)
+# Time to finish a pending task (long enough to install an authenticator app).
+PENDING_TASK_LIFETIME_SECONDS = 30 * 60
 BACKEND = "authflows.backends.AuthflowsBackend"
 TASK_SETUP_MFA = "setup-mfa"
 
@@ -87,6 +99,10 @@ def start_session(request: HttpRequest, user: User, *, strategy: str, redirect_u
         request.session[PENDING_USER_SESSION_KEY] = user.pk
         request.session[PENDING_TASK_SESSION_KEY] = TASK_SETUP_MFA
         request.session[PENDING_REDIRECT_SESSION_KEY] = redirect_url
+        # Like a signed-in session, a pending one ends with a password change or reset (the
+        # hash) and does not last: it is a step of the sign-in, not a session.
+        request.session[PENDING_HASH_SESSION_KEY] = user.get_session_auth_hash()
+        request.session[PENDING_AT_SESSION_KEY] = clock.now().timestamp()
         return reverse("authflows:task-setup-mfa")
     _login(request, user, strategy=strategy)
     return redirect_url or "/"
@@ -95,7 +111,7 @@ def start_session(request: HttpRequest, user: User, *, strategy: str, redirect_u
 def _login(request: HttpRequest, user: User, *, strategy: str) -> None:
     now = clock.now()
     client = request.authflows_client  # type: ignore[attr-defined]
-    for key in (PENDING_USER_SESSION_KEY, PENDING_TASK_SESSION_KEY, PENDING_REDIRECT_SESSION_KEY):
+    for key in PENDING_KEYS:
         request.session.pop(key, None)
     login(request, user, backend=BACKEND)
     request.session[AUTH_AT_SESSION_KEY] = now.timestamp()
@@ -114,8 +130,27 @@ def _login(request: HttpRequest, user: User, *, strategy: str) -> None:
 
 
 def pending_user(request: HttpRequest) -> User | None:
+    """The user of this session's pending task, while the task is still valid: not older than
+    its lifetime, the password unchanged since, the user active and not locked. Otherwise the
+    pending state is dropped (the browser signs in again)."""
     user_id = request.session.get(PENDING_USER_SESSION_KEY)
-    return User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
+    if not user_id:
+        return None
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    started = request.session.get(PENDING_AT_SESSION_KEY, 0)
+    fresh = clock.now().timestamp() - started <= PENDING_TASK_LIFETIME_SECONDS
+    same_password = user is not None and constant_time_compare(
+        request.session.get(PENDING_HASH_SESSION_KEY, ""), user.get_session_auth_hash()
+    )
+    if user is None or not fresh or not same_password or lockout.is_locked(user):
+        drop_pending(request)
+        return None
+    return user
+
+
+def drop_pending(request: HttpRequest) -> None:
+    for key in PENDING_KEYS:
+        request.session.pop(key, None)
 
 
 def pending_task(request: HttpRequest) -> str | None:

@@ -221,7 +221,12 @@ def task_setup_mfa(request: HttpRequest) -> HttpResponse:
         return redirect("authflows:sign-in")
     settings = request.instance_settings  # type: ignore[attr-defined]
     methods = mfa_flow.addable_methods(user, settings)
-    if not mfa_flow.needs_setup(user, settings) or not methods:
+    if mfa_flow.usable_methods(user, settings) or not methods:
+        # A method was added elsewhere meanwhile (or none can be added here): this task can't
+        # finish the sign-in; signing in again asks for the method the account has now.
+        session_flow.drop_pending(request)
+        return redirect("authflows:sign-in")
+    if not mfa_flow.needs_setup(user, settings):  # Require MFA was turned off meanwhile
         return redirect(session_flow.finish_task(request, user))
     asked = request.POST.get("method") or request.GET.get("method")
     method = asked if asked in methods else methods[0]
