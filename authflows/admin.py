@@ -28,7 +28,16 @@ def _login_through_sign_in(request: HttpRequest, extra_context: object = None) -
     )
 
 
+def _password_change_on_account_page(
+    request: HttpRequest, extra_context: object = None
+) -> HttpResponse:
+    """Staff change their own password on /user/, with the same rules and consequences as
+    everyone (compromised passwords refused, trusted devices revoked, other sessions ended)."""
+    return HttpResponseRedirect(reverse("authflows:account") + "#password")
+
+
 admin.site.login = _login_through_sign_in  # type: ignore[method-assign]
+admin.site.password_change = _password_change_on_account_page  # type: ignore[method-assign]
 admin.site.site_header = _("authflows Dashboard")
 admin.site.site_title = _("authflows")
 admin.site.index_title = _("Dashboard and users")

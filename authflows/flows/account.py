@@ -2,35 +2,14 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import password_validation
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from authflows.flows import passwords
 from authflows.flows import session as session_flow
 from authflows.flows.errors import FlowError
 from authflows.models import InstanceSettings, User
 from authflows.protect import lockout, ratelimit, user_sessions
 from authflows.protect.ip import client_ip
-
-PASSWORD_MIN_LENGTH = 8
-PASSWORD_MAX_LENGTH = 256
-
-
-def validate_new_password(
-    password: str, *, user: User | None, settings: InstanceSettings, field: str = "password"
-) -> None:
-    """SPEC 6: 8 to 256 characters (the Dashboard may ask for more) and Django's validators."""
-    if not password:
-        raise FlowError("form_param_missing", field=field)
-    minimum = max(PASSWORD_MIN_LENGTH, settings.password_min_length)
-    if len(password) < minimum:
-        raise FlowError("form_password_length_too_short", field=field, min=minimum)
-    if len(password) > PASSWORD_MAX_LENGTH:
-        raise FlowError("form_password_length_too_long", field=field, max=PASSWORD_MAX_LENGTH)
-    try:
-        password_validation.validate_password(password, user)
-    except ValidationError as exc:
-        raise FlowError("form_password_validation_failed", field=field) from exc
 
 
 def change_password(request: HttpRequest, *, current_password: str, new_password: str) -> None:
@@ -50,7 +29,7 @@ def change_password(request: HttpRequest, *, current_password: str, new_password
         if lockout.record_failure(user, settings, request=request):
             session_flow.notify_locked(request, user)
         raise FlowError("form_password_incorrect", field="current_password")
-    validate_new_password(new_password, user=user, settings=settings, field="new_password")
+    passwords.validate_password(new_password, settings=settings, user=user, field="new_password")
     user.set_password(new_password)
     user.save(update_fields=["password"])
     user_sessions.after_password_change(request, user)

@@ -120,3 +120,18 @@ def test_signed_out_browser_is_sent_to_sign_in(client, user):
 
 def test_get_is_not_allowed(signed_in):
     assert signed_in.get("/user/password/").status_code == 405
+
+
+def test_a_compromised_new_password_is_refused(signed_in, user):
+    response = change(signed_in, new="password123")
+    assert response.status_code == 400
+    assert error_codes(response) == ["form_password_pwned"]
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+def test_the_admins_own_password_change_is_the_account_pages(staff_client):
+    response = staff_client.get("/admin/password_change/")
+    assert response.status_code == 302
+    assert response["Location"] == "/user/#password"
+    assert staff_client.post("/admin/password_change/", {}).status_code == 302
