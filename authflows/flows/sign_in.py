@@ -314,7 +314,9 @@ class SignIn:
         attempt = self.attempt
         assert attempt is not None
         mfa = mfa_strategies(user, self.settings)
-        trusted = getattr(user, "is_trusted_client", False)
+        trusted = getattr(user, "is_trusted_client", None)
+        if trusted is None:  # the user came with the attempt: its own annotation says
+            trusted = getattr(attempt, "client_trusted", False)
         if mfa:
             attempt.status, attempt.second_factor_reason = Status.NEEDS_SECOND_FACTOR, Reason.MFA
             attempt.supported_second_factors = mfa
@@ -503,11 +505,15 @@ class SignIn:
         return self.attempt.status
 
     def _first_factors(self, user: User | None, kind: str) -> list[str]:
-        factors = first_factors(user, self.settings) if user else []
-        # The factor that matches the identifier typed comes first (a phone number: SMS).
-        factors.sort(key=lambda s: not s.startswith(f"{kind}_"))
-        if user is None and self.settings.strict_enumeration:
-            factors = unknown_first_factors(kind, self.settings)
+        if self.settings.strict_enumeration:
+            # The same offer whether or not the account exists (and whatever it has): the
+            # identifier's own passwordless factors, then the password when it is on.
+            password = ["password"] if self.settings.password_enabled else []
+            factors = unknown_first_factors(kind, self.settings) + password
+        else:
+            factors = first_factors(user, self.settings) if user else []
+            # The factor that matches the identifier typed comes first (a phone number: SMS).
+            factors.sort(key=lambda s: not s.startswith(f"{kind}_"))
         if factors and factors[0] != "password":
             return factors
         if user is None and not self.settings.strict_enumeration:

@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from authflows import clock
 from authflows.models import AuthEvent, TrustedClient, User
-from tests.conftest import PASSWORD, error_codes, last_code, page_status
+from tests.conftest import PASSWORD, error_codes, last_code, page_status, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -242,3 +242,29 @@ def test_unknown_identifier_strict_proceeds_and_sends_nothing(
     assert error_codes(client.post(FACTOR_ONE, {"strategy": "email_code", "action": "resend"})) == [
         "verification_code_too_many_requests"
     ]
+
+
+def test_password_on_factor_one_from_a_trusted_client_needs_no_code(client, user, mailoutbox):
+    assert sign_in(client, "ada@example.com")["Location"] == "/sign-in/client-trust/"
+    client.get("/sign-in/client-trust/")
+    client.post("/sign-in/client-trust/", {"code": last_code(mailoutbox[-1].body)})
+    client.post("/sign-out/")
+    start(client)
+    response = client.post(FACTOR_ONE, {"strategy": "password", "password": PASSWORD})
+    assert response["Location"] == "/"
+
+
+def test_strict_enumeration_offers_the_same_methods_to_known_and_unknown(
+    client, browser, user, instance
+):
+    instance(enumeration_protection="strict")
+    start(client, "ada@example.com")
+    start(browser, "nobody@example.com")
+
+    def offered(page) -> list[str]:  # type: ignore[no-untyped-def]
+        return re.findall(r"\?strategy=([a-z_]+)", page.content.decode())
+
+    known, unknown = client.get(FACTOR_ONE), browser.get(FACTOR_ONE)
+    assert offered(known) == offered(unknown)
+    assert "password" in offered(known)
+    assert page_status(known) == page_status(unknown)
