@@ -18,10 +18,11 @@ import base64
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
+from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.http import HttpRequest
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from authflows.factors import FactorContext, Outcome, get_factor
 from authflows.factors import backup_code as backup_code_factor
@@ -42,6 +43,7 @@ REAL_METHODS = (TOTP, PHONE)
 TOTP_DIGITS = 6
 TOTP_STEP = 30
 TOTP_DEVICE_NAME = "Authenticator app"
+TOTP_ENROLMENT_SESSION_KEY = "authflows_totp_enrolment"
 _METHODS_ATTR = "_authflows_mfa_methods"
 
 
@@ -177,17 +179,26 @@ def totp_uri(device: TOTPDevice, *, user: User, settings: InstanceSettings) -> s
     return f"otpauth://totp/{label}?{urlencode(params, quote_via=quote)}"
 
 
-def start_totp(user: User, *, settings: InstanceSettings) -> TOTPEnrolment:
+def start_totp(
+    user: User, *, settings: InstanceSettings, session: SessionBase | None = None
+) -> TOTPEnrolment:
     """Begin adding an authenticator app: an unconfirmed device with a fresh secret.
 
     Reloading the page keeps the same secret (the pending device is reused), so a code from
-    an app that already scanned it stays valid.
+    an app that already scanned it stays valid. Another session gets a new secret: whoever
+    saw a pending secret elsewhere (a borrowed or pending session) can't have it enrolled.
     """
     _require_enabled(settings, TOTP, field="code")
     devices = list(TOTPDevice.objects.filter(user=user).order_by("pk"))
     if any(d.confirmed for d in devices):
         raise FlowError("strategy_for_user_invalid", field="code")
     device = devices[0] if devices else None
+    started_elsewhere = session is not None and session.get(TOTP_ENROLMENT_SESSION_KEY) != (
+        device.pk if device else None
+    )
+    if device is not None and started_elsewhere:
+        device.key = default_key()
+        device.save(update_fields=["key"])
     if device is None:
         device = TOTPDevice.objects.create(
             user=user,
@@ -198,6 +209,8 @@ def start_totp(user: User, *, settings: InstanceSettings) -> TOTPEnrolment:
             t0=0,
             tolerance=1,
         )
+    if session is not None and session.get(TOTP_ENROLMENT_SESSION_KEY) != device.pk:
+        session[TOTP_ENROLMENT_SESSION_KEY] = device.pk
     return TOTPEnrolment(
         device=device,
         secret=totp_secret(device),

@@ -71,7 +71,7 @@ def _base_context(request: HttpRequest, user: User, *, task: bool, method: str) 
 def _totp(request: HttpRequest, user: User, *, task: bool) -> HttpResponse:
     settings = request.instance_settings  # type: ignore[attr-defined]
     try:
-        enrolment = mfa_flow.start_totp(user, settings=settings)
+        enrolment = mfa_flow.start_totp(user, settings=settings, session=request.session)
     except FlowError:  # off in the Dashboard, or already added
         return _back(task)
     form = CodeForm(request.POST or None)

@@ -3,6 +3,8 @@ it, it does not outlive its lifetime, and it cannot finish once the account has 
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -71,3 +73,16 @@ def test_a_pending_task_within_its_lifetime_still_finishes(attacker, user):
     clock.advance(29 * 60)
     assert finishes(attacker)
     assert int(attacker.session["_auth_user_id"]) == user.pk
+
+
+def test_a_secret_seen_in_another_session_is_never_the_one_enrolled(attacker, user):
+    seen = shown_secret(attacker.get(TASK).content.decode())  # noted, never confirmed
+    owner = Client()
+    assert sign_in(owner, "ada@example.com")["Location"] == TASK
+    page = owner.get(TASK).content.decode()
+    assert shown_secret(page) != seen
+    assert shown_secret(owner.get(TASK).content.decode()) == shown_secret(page)  # a reload keeps it
+    assert finishes(owner)
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    enrolled = base64.b32encode(device.bin_key).decode().rstrip("=")
+    assert enrolled == shown_secret(page) != seen
