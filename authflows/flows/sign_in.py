@@ -467,6 +467,8 @@ class SignIn:
             return None
         if "email_link" not in self.attempt.supported_second_factors:
             return None
+        if self._is_locked_out(self.attempt.user):
+            return None
         ctx = self._factor_context(self.second_factor_purpose)
         if not get_factor("email_link").verify(ctx, token).ok:
             return None
@@ -475,6 +477,14 @@ class SignIn:
             return self._complete()
         except FlowError:  # completed meanwhile by another request for the same attempt
             return None
+
+    def _is_locked_out(self, user: User | None) -> bool:
+        """A locked user finishes no step, by code or by link (the link stays usable)."""
+        try:
+            lockout.ensure_not_locked(user, self.settings, request=self.request)  # type: ignore[arg-type]
+        except FlowError:
+            return True
+        return False
 
     # -- passwordless first factors (and the reset code of a forgotten password) --
 
@@ -633,6 +643,8 @@ class SignIn:
         if attempt is None or self.status != Status.NEEDS_FIRST_FACTOR:
             return None
         if attempt.first_factor != "email_link" or attempt.user is None:
+            return None
+        if self._is_locked_out(attempt.user):
             return None
         if not get_factor("email_link").verify(self._first_factor_context("email_link"), "").ok:
             return None

@@ -268,3 +268,13 @@ def test_strict_enumeration_offers_the_same_methods_to_known_and_unknown(
     assert offered(known) == offered(unknown)
     assert "password" in offered(known)
     assert page_status(known) == page_status(unknown)
+
+
+def test_a_locked_user_finishes_no_step_by_link(link_sign_in, user, mailoutbox):
+    User.objects.filter(pk=user.pk).update(locked_indefinitely=True)
+    link_sign_in.get(_link(mailoutbox))
+    page = link_sign_in.get(FACTOR_ONE)
+    assert page.status_code == 200
+    assert "_auth_user_id" not in link_sign_in.session
+    User.objects.filter(pk=user.pk).update(locked_indefinitely=False)  # an admin unlocks
+    assert link_sign_in.get(FACTOR_ONE)["Location"] == "/"
