@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
+from urllib.parse import parse_qs
 
 import pytest
 from django.conf import settings as django_settings
@@ -151,6 +152,14 @@ def page_status(response) -> str | None:  # type: ignore[no-untyped-def]
 
 def last_code(text: str) -> str:
     return re.findall(r"\b(\d{6})\b", text)[-1]
+
+
+def open_link(client: Client, link: str):  # type: ignore[no-untyped-def]
+    """Open an emailed link as a person does: the page it shows, then its Continue button."""
+    page = client.get(link)
+    assert page.status_code == 200 and page_status(page) == "confirm_link", page
+    path, _, query = link.partition("?")
+    return client.post(path, {"token": parse_qs(query).get("token", [""])[0]})
 
 
 def sign_in(client: Client, identifier: str, password: str = PASSWORD, **extra: str):  # type: ignore[no-untyped-def]

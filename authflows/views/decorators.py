@@ -5,7 +5,7 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from authflows.flows import session as session_flow
@@ -56,5 +56,20 @@ def signed_in_required(view: View) -> View:
             return redirect("authflows:task-setup-mfa")
         query = urlencode({"redirect_url": request.get_full_path()})
         return redirect(f"{reverse('authflows:sign-in')}?{query}")
+
+    return wrapped
+
+
+def link_confirmed_by_post(view: View) -> View:
+    """An emailed link approves nothing by being fetched: mail scanners and link previews
+    fetch links too. GET shows one "Continue" button; its POST (with the token) does the work.
+    """
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if request.method != "POST":
+            context = {"token": request.GET.get("token", "")[:128], "status": "confirm_link"}
+            return render(request, "authflows/confirm_link.html", context)
+        return view(request, *args, **kwargs)
 
     return wrapped

@@ -12,7 +12,7 @@ from authflows.flows.sign_in import SignIn
 from authflows.flows.sign_up import sign_up_offer
 from authflows.forms import CodeForm, SignInForm
 from authflows.models import SignInStatus as S
-from authflows.views.decorators import attempt_required, page_for
+from authflows.views.decorators import attempt_required, link_confirmed_by_post, page_for
 
 
 def _next(flow: SignIn) -> HttpResponse:
@@ -132,11 +132,12 @@ def client_trust_status(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": flow.status, "redirect": None})
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
+@link_confirmed_by_post
 def verify_email_link(request: HttpRequest) -> HttpResponse:
     """Email-link landing. In the browser that asked, it completes the sign-in; in another,
     it verifies and says to go back to the first tab."""
-    token = request.GET.get("token", "")
+    token = request.POST.get("token", "")
     flow = SignIn.current(request)
     if token and flow.complete_from_link(token):
         return _next(flow)

@@ -15,6 +15,7 @@ from authflows.flows.errors import FlowError
 from authflows.flows.sign_up import FIELDS, SignUp
 from authflows.forms import CodeForm, SignUpForm
 from authflows.models import SignUpStatus as S
+from authflows.views.decorators import link_confirmed_by_post
 
 STEP_PAGES = {
     "start": "authflows:sign-up",
@@ -184,11 +185,12 @@ def verify_email_address_status(request: HttpRequest) -> JsonResponse:
     )
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
+@link_confirmed_by_post
 def verify_link_landing(request: HttpRequest) -> HttpResponse:
     """Sign-up email-link landing. In the browser that signed up it moves on; in another it
     verifies the address and says to go back to the first tab."""
-    outcome, verification = verify_link(request.GET.get("token", ""))
+    outcome, verification = verify_link(request.POST.get("token", ""))
     if outcome.ok and verification is not None and verification.sign_up_id:
         flow = SignUp.current(request)
         if flow.attempt is not None and flow.attempt.pk == verification.sign_up_id:

@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from authflows import clock
 from authflows.models import AuthEvent, SignInAttempt, TrustedClient
 from authflows.models import Client as ClientRow
-from tests.conftest import last_code, page_status, sign_in
+from tests.conftest import last_code, open_link, page_status, sign_in
 from tests.core.helpers import CLIENT_TRUST_URL, adopt_client, client_id_of, link_path
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +79,7 @@ def finish_step(browser: Client, strategy: str, user, mailoutbox, sms_outbox):  
     assert page_status(page) == "needs_client_trust"
     if strategy == "email_link":
         assert mailoutbox[-1].to == [user.email]
-        return browser.get(link_path(mailoutbox[-1].body))
+        return open_link(browser, link_path(mailoutbox[-1].body))
     if strategy == "phone_code":
         assert not mailoutbox
         assert sms_outbox[-1].to == PHONE

@@ -7,7 +7,7 @@ import pytest
 
 from authflows import clock
 from authflows.models import TrustedClient
-from tests.conftest import error_codes, page_status, sign_in
+from tests.conftest import error_codes, open_link, page_status, sign_in
 from tests.core.helpers import CLIENT_TRUST_URL, link_path
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,7 @@ def link(waiting, mailoutbox) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_link_opened_in_the_same_browser_completes(waiting, link, user):
-    response = waiting.get(link)
+    response = open_link(waiting, link)
     assert response.status_code == 302
     assert response["Location"] == "/user/"
     assert int(waiting.session["_auth_user_id"]) == user.pk
@@ -46,7 +46,7 @@ def test_link_opened_in_another_browser_verifies_and_the_first_tab_polls(
     waiting, link, browser, user
 ):
     assert waiting.get(STATUS_URL).json() == {"status": "needs_client_trust", "redirect": None}
-    opened = browser.get(link)
+    opened = open_link(browser, link)
     assert opened.status_code == 200
     assert page_status(opened) == "verified"
     assert "Return to the tab where you started" in opened.content.decode()
@@ -68,7 +68,7 @@ def test_link_opened_in_another_browser_verifies_and_the_first_tab_polls(
 def test_link_opened_in_another_browser_then_a_plain_refresh_completes(
     waiting, link, browser, user
 ):
-    browser.get(link)
+    open_link(browser, link)
     response = waiting.get(CLIENT_TRUST_URL)
     assert response.status_code == 302
     assert response["Location"] == "/user/"
@@ -80,13 +80,13 @@ def test_i_opened_the_link_button_completes_after_the_link_was_opened(waiting, l
     assert error_codes(early) == []
     assert "has not been opened yet" in early.content.decode()
     assert "_auth_user_id" not in waiting.session
-    browser.get(link)
+    open_link(browser, link)
     assert waiting.post(CLIENT_TRUST_URL, {"action": "check"})["Location"] == "/user/"
 
 
 def test_a_link_works_once(waiting, link, browser):
-    waiting.get(link)
-    again = browser.get(link)
+    open_link(waiting, link)
+    again = open_link(browser, link)
     assert again.status_code == 400
     assert page_status(again) == "failed"
     assert "_auth_user_id" not in browser.session
@@ -94,14 +94,14 @@ def test_a_link_works_once(waiting, link, browser):
 
 def test_an_expired_link_is_refused(waiting, link, browser):
     clock.advance(10 * 60 + 1)
-    response = browser.get(link)
+    response = open_link(browser, link)
     assert response.status_code == 400
     assert 'data-error-code="verification_expired"' in response.content.decode()
 
 
 @pytest.mark.parametrize("token", ["", "nope", "a" * 43, "a" * 500])
 def test_unknown_tokens_are_refused(client, db, token):
-    response = client.get("/sign-in/verify/", {"token": token})
+    response = client.post("/sign-in/verify/", {"token": token})
     assert response.status_code == 400
     assert page_status(response) == "failed"
 
@@ -110,18 +110,28 @@ def test_a_resent_link_replaces_the_old_one(waiting, link, browser, mailoutbox):
     clock.advance(61)
     assert waiting.post(CLIENT_TRUST_URL, {"action": "resend"}).status_code == 200
     assert len(mailoutbox) == 2
-    assert browser.get(link).status_code == 400
-    assert waiting.get(link_path(mailoutbox[1].body))["Location"] == "/user/"
+    assert open_link(browser, link).status_code == 400
+    assert open_link(waiting, link_path(mailoutbox[1].body))["Location"] == "/user/"
 
 
 def test_polling_after_start_over_does_not_complete(waiting, link, browser):
     waiting.post("/sign-in/reset/")
-    browser.get(link)
+    open_link(browser, link)
     assert waiting.get(STATUS_URL).json() == {"status": "needs_identifier", "redirect": None}
     assert "_auth_user_id" not in waiting.session
 
 
 def test_a_poll_from_another_browser_never_completes_the_attempt(waiting, link, browser):
-    browser.get(link)
+    open_link(browser, link)
     assert browser.get(STATUS_URL).json() == {"status": "needs_identifier", "redirect": None}
     assert "_auth_user_id" not in browser.session
+
+
+def test_fetching_the_link_approves_nothing(waiting, link, browser, user):
+    """Mail scanners and link previews fetch links: a GET only shows the Continue button."""
+    for fetcher in (browser, waiting):
+        page = fetcher.get(link)
+        assert page_status(page) == "confirm_link"
+        assert 'name="token"' in page.content.decode()
+    assert waiting.get(STATUS_URL).json()["status"] == "needs_client_trust"
+    assert "_auth_user_id" not in waiting.session

@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from authflows import clock
 from authflows.management.commands.demo_data import DEMO_PASSWORD
 from authflows.models import OutboxMessage, TrustedClient
-from tests.conftest import last_code, page_status, sign_in
+from tests.conftest import last_code, open_link, page_status, sign_in
 from tests.core.helpers import CLIENT_TRUST_URL, complete_sign_in, link_path
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +44,7 @@ def test_notice_after_an_email_link_verification(user, instance, mailoutbox, bro
     client = Client(HTTP_USER_AGENT=FIREFOX)
     sign_in(client, "ada@example.com")
     client.get(CLIENT_TRUST_URL)
-    browser.get(link_path(mailoutbox[0].body))
+    open_link(browser, link_path(mailoutbox[0].body))
     client.get("/sign-in/client-trust/status/")
     [notice] = notices(mailoutbox)
     assert "Firefox 128 on Linux" in notice.body

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from authflows import clock
-from tests.conftest import last_code, sign_in
+from tests.conftest import last_code, open_link, sign_in
 from tests.core.helpers import CLIENT_TRUST_URL, client_id_of, complete_sign_in, link_path
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +81,7 @@ def test_email_link_requests(
     with django_assert_max_num_queries(BUDGET):
         assert client.get(STATUS_URL).json()["status"] == "needs_client_trust"
     with django_assert_max_num_queries(BUDGET):
-        assert browser.get(link_path(mailoutbox[0].body)).status_code == 200
+        assert open_link(browser, link_path(mailoutbox[0].body)).status_code == 200
     with django_assert_max_num_queries(BUDGET):
         assert client.get(STATUS_URL).json()["status"] == "complete"
 
@@ -93,7 +93,7 @@ def test_email_link_in_the_same_browser(
     sign_in(client, "ada@example.com")
     client.get(CLIENT_TRUST_URL)
     with django_assert_max_num_queries(BUDGET):
-        assert client.get(link_path(mailoutbox[0].body))["Location"] == "/"
+        assert open_link(client, link_path(mailoutbox[0].body))["Location"] == "/"
 
 
 def test_sign_in_from_a_trusted_client(client, user, mailoutbox, django_assert_max_num_queries):

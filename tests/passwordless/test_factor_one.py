@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from authflows import clock
 from authflows.models import AuthEvent, TrustedClient, User
-from tests.conftest import PASSWORD, error_codes, last_code, page_status, sign_in
+from tests.conftest import PASSWORD, error_codes, last_code, open_link, page_status, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -191,14 +191,14 @@ def link_sign_in(client, user, instance, mailoutbox):  # type: ignore[no-untyped
 
 
 def test_email_link_same_browser(link_sign_in, mailoutbox):
-    landing = link_sign_in.get(_link(mailoutbox))
+    landing = open_link(link_sign_in, _link(mailoutbox))
     assert landing["Location"] == FACTOR_ONE
     assert link_sign_in.get(FACTOR_ONE)["Location"] == "/"
     assert "_auth_user_id" in link_sign_in.session
 
 
 def test_email_link_other_browser_then_poll(link_sign_in, browser, mailoutbox):
-    assert page_status(browser.get(_link(mailoutbox))) == "verified"
+    assert page_status(open_link(browser, _link(mailoutbox))) == "verified"
     assert "_auth_user_id" not in browser.session
     status = link_sign_in.get("/sign-in/factor-one/status/").json()
     assert status == {"status": "complete", "redirect": "/"}
@@ -212,9 +212,9 @@ def test_email_link_poll_before_opening(link_sign_in):
 
 def test_email_link_used_twice(link_sign_in, browser, mailoutbox):
     link = _link(mailoutbox)
-    link_sign_in.get(link)
+    open_link(link_sign_in, link)
     link_sign_in.get(FACTOR_ONE)
-    assert error_codes(browser.get(link)) == ["form_code_incorrect"]
+    assert error_codes(open_link(browser, link)) == ["form_code_incorrect"]
 
 
 # --- enumeration ----------------------------------------------------------------------------
@@ -272,7 +272,7 @@ def test_strict_enumeration_offers_the_same_methods_to_known_and_unknown(
 
 def test_a_locked_user_finishes_no_step_by_link(link_sign_in, user, mailoutbox):
     User.objects.filter(pk=user.pk).update(locked_indefinitely=True)
-    link_sign_in.get(_link(mailoutbox))
+    open_link(link_sign_in, _link(mailoutbox))
     page = link_sign_in.get(FACTOR_ONE)
     assert page.status_code == 200
     assert "_auth_user_id" not in link_sign_in.session

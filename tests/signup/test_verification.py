@@ -8,7 +8,7 @@ import pytest
 
 from authflows import clock
 from authflows.models import User, Verification
-from tests.conftest import error_codes, last_code, page_status
+from tests.conftest import error_codes, last_code, open_link, page_status
 from tests.signup.helpers import NEW_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -132,7 +132,7 @@ def link_started(client, instance, mailoutbox):  # type: ignore[no-untyped-def]
 
 
 def test_email_link_in_the_same_browser(link_started, mailoutbox):
-    response = link_started.get(_link(mailoutbox))
+    response = open_link(link_started, _link(mailoutbox))
     assert response["Location"] == VERIFY_EMAIL
     assert link_started.get(VERIFY_EMAIL)["Location"] == "/sign-up/complete/"
     assert link_started.get("/sign-up/complete/")["Location"] == "/"
@@ -140,7 +140,7 @@ def test_email_link_in_the_same_browser(link_started, mailoutbox):
 
 
 def test_email_link_in_another_browser_then_the_first_tab_polls(link_started, browser, mailoutbox):
-    landing = browser.get(_link(mailoutbox))
+    landing = open_link(browser, _link(mailoutbox))
     assert landing.status_code == 200
     assert page_status(landing) == "verified"
     status = link_started.get("/sign-up/verify-email-address/status/").json()
@@ -157,13 +157,13 @@ def test_poll_before_the_link_is_opened(link_started):
 
 def test_expired_link(link_started, browser, mailoutbox):
     clock.advance(10 * 60 + 1)
-    landing = browser.get(_link(mailoutbox))
+    landing = open_link(browser, _link(mailoutbox))
     assert landing.status_code == 400
     assert error_codes(landing) == ["verification_expired"]
 
 
 def test_forged_link(browser, db):
-    landing = browser.get("/sign-up/verify/?token=not-a-token")
+    landing = open_link(browser, "/sign-up/verify/?token=not-a-token")
     assert error_codes(landing) == ["form_code_incorrect"]
 
 
