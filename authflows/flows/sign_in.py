@@ -384,14 +384,7 @@ class SignIn:
             ratelimit.hit("code_send", client_ip(self.request))
         challenge = factor.prepare(self._factor_context(self.second_factor_purpose), resend=resend)
         self._remember_verification(challenge)
-        if challenge.sent:
-            audit.record(
-                self.request,
-                AuthEvent.Kind.CODE_SENT,
-                user=attempt.user,
-                strategy=strategy,
-                purpose=self.second_factor_purpose,
-            )
+        self._record_sent(challenge, strategy=strategy, purpose=self.second_factor_purpose)
         if resend:
             self._touch()
         # Test mode arms a code without sending one: only the cool-down refuses a resend.
@@ -477,6 +470,17 @@ class SignIn:
             return self._complete()
         except FlowError:  # completed meanwhile by another request for the same attempt
             return None
+
+    def _record_sent(self, challenge: Challenge, *, strategy: str, purpose: str) -> None:
+        if challenge.sent:
+            assert self.attempt is not None
+            audit.record(
+                self.request,
+                AuthEvent.Kind.CODE_SENT,
+                user=self.attempt.user,
+                strategy=strategy,
+                purpose=purpose,
+            )
 
     def _is_locked_out(self, user: User | None) -> bool:
         """A locked user finishes no step, by code or by link (the link stays usable)."""
@@ -572,14 +576,7 @@ class SignIn:
         else:
             challenge = get_factor(base).prepare(ctx, resend=resend)
         self._remember_first_factor(strategy, challenge)
-        if challenge.sent:
-            audit.record(
-                self.request,
-                AuthEvent.Kind.CODE_SENT,
-                user=attempt.user,
-                strategy=strategy,
-                purpose=ctx.purpose,
-            )
+        self._record_sent(challenge, strategy=strategy, purpose=ctx.purpose)
         if resend and challenge.throttled:
             raise FlowError(
                 "verification_code_too_many_requests", field="code", seconds=challenge.retry_after
