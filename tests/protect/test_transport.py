@@ -1,6 +1,6 @@
 """Transport and browser protections: cookies, HSTS, CSRF on every POST, safe redirects,
-a strict Content-Security-Policy with no inline script or style, no framing, and a clean
-`check --deploy`."""
+a strict Content-Security-Policy with no inline script or style, and no framing. (The clean
+`check --deploy` is tested in tests/core/test_check_deploy.py.)"""
 
 from __future__ import annotations
 
