@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -12,10 +13,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from authflows.flows import mfa as mfa_flow
-from authflows.flows import session as session_flow
+from authflows import clock
+from authflows.errors import FlowError
+from authflows.flows import gate, passwords, trust
+from authflows.flows.mfa.methods import overview
+from authflows.flows.mfa.remove import reset_mfa
+from authflows.http import typed
 from authflows.models import AuthEvent, InstanceSettings, TrustedClient, User
-from authflows.protect import audit, lockout
 
 
 def _login_through_sign_in(request: HttpRequest, extra_context: object = None) -> HttpResponse:
@@ -34,6 +38,10 @@ def _password_change_on_account_page(
     """Staff change their own password on /user/, with the same rules and consequences as
     everyone (compromised passwords refused, trusted devices revoked, other sessions ended)."""
     return HttpResponseRedirect(reverse("authflows:account") + "#password")
+
+
+def _actor(request: HttpRequest) -> str:
+    return str(getattr(request.user, "identifier", ""))
 
 
 admin.site.login = _login_through_sign_in  # type: ignore[method-assign]
@@ -142,10 +150,10 @@ class InstanceSettingsAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
         super().save_model(request, obj, form, change)
-        audit.record(
-            request,
+        gate.record(
+            typed(request).flow,
             AuthEvent.Kind.SETTINGS_CHANGED,
-            actor=request.user.identifier,
+            actor=_actor(request),
             fields=sorted(form.changed_data),
         )
 
@@ -187,18 +195,49 @@ class UserChangeForm(auth_forms.UserChangeForm):
         ]
 
 
+def _validate_new_password(form: forms.Form, user: User | None) -> None:
+    """Passwords set by an admin follow the same policy as everyone's (length, Django's
+    validators, no compromised password), refused on the form's second password field."""
+    password = form.cleaned_data.get("password1") or ""
+    if not password:
+        return
+    try:
+        passwords.validate_password(password, settings=InstanceSettings.load(), user=user)
+    except FlowError as error:
+        form.add_error("password2", error.message)
+
+
 class AdminPasswordChangeForm(auth_forms.AdminPasswordChangeForm):
     """An admin setting a password is a password change: the user's trusted devices go."""
 
+    def clean(self) -> dict[str, object]:
+        data = super().clean()
+        _validate_new_password(self, self.user)
+        return data
+
     def save(self, commit: bool = True) -> User:
-        user = super().save(commit=commit)
-        session_flow.revoke_trust(user, actor="admin password change")  # type: ignore[arg-type]
-        return user  # type: ignore[return-value]
+        super().save(commit=commit)
+        trust.revoke_trust(None, self.user, actor="admin password change")
+        return self.user
+
+
+class UserCreationForm(auth_forms.AdminUserCreationForm):
+    """Adding a user in the admin: the password follows the same policy as at sign-up."""
+
+    class Meta:
+        model = User
+        fields = ["email"]
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean()
+        _validate_new_password(self, None)
+        return data
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     form = UserChangeForm
+    add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
     ordering = ["email"]
     list_display = ["identifier", "email", "phone", "username", "is_staff", "is_locked"]
@@ -208,7 +247,7 @@ class UserAdmin(BaseUserAdmin):
         (None, {"fields": ["email", "phone", "username", "password"]}),
         (_("Personal info"), {"fields": ["first_name", "last_name"]}),
         (_("Verification"), {"fields": ["email_verified", "phone_verified"]}),
-        (_("Lockout"), {"fields": ["failed_attempts", "locked_until", "locked_indefinitely"]}),
+        (_("Lockout"), {"fields": ["locked_until", "locked_indefinitely"]}),
         (_("Multi-factor authentication"), {"fields": ["mfa_methods"]}),
         (
             _("Permissions"),
@@ -217,35 +256,31 @@ class UserAdmin(BaseUserAdmin):
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
-    readonly_fields = ["last_login", "date_joined", "failed_attempts", "mfa_methods"]
+    readonly_fields = ["last_login", "date_joined", "mfa_methods"]
     inlines = [TrustedClientInline]
     actions = ["revoke_trusted_devices", "unlock_users", "reset_mfa"]
 
     def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]
         super().save_formset(request, form, formset, change)
-        for trust in getattr(formset, "deleted_objects", []):  # devices revoked inline
-            if isinstance(trust, TrustedClient):
-                audit.record(
-                    request,
+        for row in getattr(formset, "deleted_objects", []):  # devices revoked inline
+            if isinstance(row, TrustedClient):
+                gate.record(
+                    typed(request).flow,
                     AuthEvent.Kind.TRUST_REVOKED,
-                    user=trust.user,
-                    actor=request.user.identifier,
-                    client=trust.client_id,
+                    user=row.user,
+                    actor=_actor(request),
+                    client=row.client_id,
                     count=1,
                 )
 
     @admin.display(boolean=True, description=_("locked"))
     def is_locked(self, obj: User) -> bool:
-        from authflows import clock
-
         return obj.locked_indefinitely or bool(obj.locked_until and obj.locked_until > clock.now())
 
     @admin.action(description=_("Revoke all trusted devices"))
     def revoke_trusted_devices(self, request: HttpRequest, queryset) -> None:  # type: ignore[no-untyped-def]
-        count = sum(
-            session_flow.revoke_trust(user, request=request, actor=request.user.identifier)
-            for user in queryset
-        )
+        ctx = typed(request).flow
+        count = sum(trust.revoke_trust(ctx, user, actor=_actor(request)) for user in queryset)
         self.message_user(
             request, _("Revoked %(n)d trusted devices.") % {"n": count}, messages.SUCCESS
         )
@@ -255,7 +290,7 @@ class UserAdmin(BaseUserAdmin):
         """Which methods the user has; never a secret or a code."""
         if obj.pk is None:
             return "-"
-        view = mfa_flow.overview(obj, InstanceSettings.load())
+        view = overview(obj, InstanceSettings.load())
         parts = [str(_("Authenticator app"))] if view.totp else []
         if view.phone:
             parts.append(str(_("SMS codes to %(phone)s")) % {"phone": view.phone})
@@ -265,19 +300,14 @@ class UserAdmin(BaseUserAdmin):
 
     @admin.action(description=_("Reset MFA (remove all methods and backup codes)"))
     def reset_mfa(self, request: HttpRequest, queryset) -> None:  # type: ignore[no-untyped-def]
-        count = sum(
-            mfa_flow.reset_mfa(user, request=request, actor=request.user.identifier)
-            for user in queryset
-        )
+        ctx = typed(request).flow
+        count = sum(reset_mfa(ctx, user, actor=_actor(request)) for user in queryset)
         self.message_user(request, _("Reset MFA of %(n)d users.") % {"n": count}, messages.SUCCESS)
 
     @admin.action(description=_("Unlock"))
     def unlock_users(self, request: HttpRequest, queryset) -> None:  # type: ignore[no-untyped-def]
         for user in queryset:
-            lockout.unlock(user)
-            audit.record(
-                request, AuthEvent.Kind.USER_UNLOCKED, user=user, actor=request.user.identifier
-            )
+            gate.unlock(typed(request).flow, user, actor=_actor(request))
         self.message_user(request, _("Unlocked."), messages.SUCCESS)
 
 

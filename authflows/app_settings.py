@@ -66,6 +66,19 @@ class AppSettings:
         )
 
     @property
+    def PUBLIC_ORIGIN(self) -> str:
+        """Scheme and host of links in emails (PUBLIC_ORIGIN, e.g. https://id.example.com).
+        Never taken from a request's Host header, which a client chooses. Unset: the first
+        ALLOWED_HOSTS entry over https (http://127.0.0.1:8000 under DEBUG)."""
+        configured = str(getattr(settings, "AUTHFLOWS_PUBLIC_ORIGIN", "") or "")
+        if configured:
+            return configured.rstrip("/")
+        if settings.DEBUG:
+            return "http://127.0.0.1:8000"
+        hosts = [h.lstrip(".") for h in settings.ALLOWED_HOSTS if h not in ("*", "")]
+        return f"https://{hosts[0]}" if hosts else ""
+
+    @property
     def TEST_CODE(self) -> str:
         return "424242"
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
-from authflows.flows.errors import MESSAGES, FlowError
+from authflows.errors import MESSAGES, FlowError
+from authflows.flows.screens import Submission
+from authflows.flows.sign_up.fields import FORM_NAMES
 
 # Django's own validation codes, said in Clerk's words.
 DJANGO_CODES = {
@@ -20,13 +23,29 @@ DJANGO_CODES = {
 class FlowForm(forms.Form):
     """A form whose errors carry Clerk's codes (rendered as data-error-code)."""
 
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # Django's own signature
+        #: Refusals on a page that was only shown (a GET has no bound form to carry them).
+        self.refusals: list[FlowError] = []
+
     def add_flow_error(self, error: FlowError) -> None:
+        if not self.is_bound:
+            self.refusals.append(error)
+            return
         field = error.field if error.field in self.fields else None
         self.add_error(field, ValidationError(error.message, code=error.code))
 
+    @property
+    def refused(self) -> bool:
+        return bool(self.refusals) or (self.is_bound and bool(self.errors))
+
     def error_items(self, field: str) -> list[tuple[str, str]]:
         key = field if field != "__all__" else forms.forms.NON_FIELD_ERRORS
-        items = []
+        items = [
+            (e.code, e.message)
+            for e in self.refusals
+            if e.field == field or (field == "__all__" and e.field not in self.fields)
+        ]
         for err in self.errors.as_data().get(key, []):
             code = DJANGO_CODES.get(err.code or "", err.code or "form_param_value_invalid")
             message = " ".join(err.messages)
@@ -69,31 +88,80 @@ class SignInForm(FlowForm):
         )
         return data
 
+    def submission(self, request: HttpRequest) -> Submission | None:
+        """The posted sign-in; Submission() when the page is only shown, None when the form
+        refused the post."""
+        if not self.is_bound:
+            return Submission()
+        if not self.is_valid():
+            return None
+        data = self.cleaned_data
+        return Submission(
+            posted=True,
+            action=request.POST.get("action", "")[:16],
+            identifier=data["identifier"],
+            password=data["password"],
+            redirect_url=data["redirect_url"],
+        )
+
 
 class CodeForm(FlowForm):
+    """A step page's form: a code (or, on factor-one, the password), which strategy, and
+    which button ("verify", "resend", "check"). Names follow the seed examples."""
+
     code = _text(64)
     strategy = _text(32)
     useBackupCode = forms.BooleanField(required=False)
     backupCode = forms.BooleanField(required=False)
+    # Longer than any password allowed, so the flow (not the form) names the length error.
+    password = _text(4096, strip=False)
+    action = _text(16)
+
+    def submission(self, request: HttpRequest) -> Submission:
+        """What was sent: the posted fields, or (a page only shown) the strategy the query
+        string asks for. A post the form refuses is handled as the page shown again."""
+        if not self.is_bound or not self.is_valid():
+            return Submission(strategy=request.GET.get("strategy", "")[:32])
+        data = self.cleaned_data
+        return Submission(
+            posted=True,
+            action=data["action"],
+            strategy=data["strategy"],
+            code=data["code"],
+            password=data["password"],
+            use_backup_code=bool(data["useBackupCode"] or data["backupCode"]),
+        )
 
 
-class PhoneForm(FlowForm):
-    """Adding SMS codes: the number, then the code sent to it."""
+class PhoneForm(CodeForm):
+    """Adding SMS codes: the number (action "send"), then the code sent to it ("verify")."""
 
     phone = _text(64)
-    code = _text(64)
+
+    def submission(self, request: HttpRequest) -> Submission:
+        sent = super().submission(request)
+        step = request.GET.get("step", "")[:16]
+        if not sent.posted:
+            return Submission(strategy=step)
+        return Submission(
+            posted=True, action=sent.action, identifier=self.cleaned_data["phone"], code=sent.code
+        )
 
 
-class PasswordForm(FlowForm):
-    """Re-entering the password before a security change."""
-
-    password = _text(256, strip=False)
+class PasswordForm(CodeForm):
+    """Re-entering the password (or a code) before a security change."""
 
 
 class PasswordChangeForm(FlowForm):
     # Longer than any password allowed, so the flow (not the form) names the length error.
     current_password = _text(4096, strip=False)
     new_password = _text(4096, strip=False)
+
+    def passwords(self) -> dict[str, str] | None:
+        """The two passwords as posted; None when the form refused the post."""
+        if not self.is_valid():
+            return None
+        return {name: self.cleaned_data[name] for name in ("current_password", "new_password")}
 
 
 class SignUpForm(FlowForm):
@@ -110,27 +178,39 @@ class SignUpForm(FlowForm):
     redirect_url = _text(2000)
 
     # form field -> the sign-up flow's field (Clerk's snake_case names)
-    FLOW_FIELDS = {
-        "emailAddress": "email_address",
-        "phoneNumber": "phone_number",
-        "username": "username",
-        "password": "password",
-        "firstName": "first_name",
-        "lastName": "last_name",
-        "legalAccepted": "legal_accepted",
-    }
+    FLOW_FIELDS = {name: flow for flow, name in FORM_NAMES.items()}
 
-    def flow_data(self) -> dict[str, object]:
+    def flow_data(self) -> dict[str, object] | None:
+        """The fields as the flow names them; None when nothing usable was posted."""
+        if not self.is_bound or not self.is_valid():
+            return None
         data = self.cleaned_data
         data["emailAddress"] = data.get("emailAddress") or data.get("email") or ""
         return {flow: data.get(name) for name, flow in self.FLOW_FIELDS.items()}
 
+    def refused_fields(self) -> list[str]:
+        """The flow fields the form itself refused (shown again even if no longer missing)."""
+        return [flow for name, flow in self.FLOW_FIELDS.items() if name in self.errors]
+
     def add_flow_error(self, error: FlowError) -> None:
         for one in getattr(error, "errors", [error]):
-            names = {flow: name for name, flow in self.FLOW_FIELDS.items()}
-            one.field = names.get(one.field, one.field)
+            one.field = FORM_NAMES.get(one.field, one.field)
             super().add_flow_error(one)
 
 
-class NewPasswordForm(FlowForm):
-    password = _text(512, strip=False)
+class ResetForm(CodeForm):
+    """The forgotten-password page: the identifier, then the code, then the new password."""
+
+    identifier = _text(320)
+
+    def submission(self, request: HttpRequest) -> Submission:
+        sent = super().submission(request)
+        if not sent.posted:
+            return sent
+        return Submission(
+            posted=True,
+            action=sent.action,
+            identifier=self.cleaned_data["identifier"],
+            code=sent.code,
+            password=sent.password,
+        )

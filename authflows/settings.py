@@ -83,7 +83,7 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 
 # Sessions live in the database (so a user's sessions can be listed and ended) with a cache
 # in front, so reading the session costs no query on most requests.
-SESSION_ENGINE = "authflows.sessions"
+SESSION_ENGINE = "authflows.session_store"
 SESSION_COOKIE_AGE = 7 * 24 * 3600  # the Dashboard's maximum lifetime is enforced on top
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -177,6 +177,8 @@ AUTHFLOWS_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AUTHFLOWS_TRUSTED_PROXY_HEADER = env.str("TRUSTED_PROXY_HEADER", default="")
 # Rate-limit overrides, e.g. RATE_LIMITS="sign_in_start=10/10;code_send_hourly=5/3600".
 AUTHFLOWS_RATE_LIMITS = env.str("RATE_LIMITS", default="")
+# Scheme and host of emailed links (never the request's Host header), e.g. https://id.example.com
+AUTHFLOWS_PUBLIC_ORIGIN = env.str("PUBLIC_ORIGIN", default="")
 AUTHFLOWS_PWNED_RANGE_CHECK = env.bool("PWNED_RANGE_CHECK", default=False)
 AUTHFLOWS_PWNED_RANGE_API = env.str(
     "PWNED_RANGE_API", default="https://api.pwnedpasswords.com/range/"

@@ -1,22 +1,22 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from authflows.views import account, factor_one, mfa, pages, sign_in, sign_up
+from authflows.views import account, api, mfa, pages, sign_in, sign_up
 
 app_name = "authflows"
 
 authflows_patterns = [
     path("", pages.home, name="home"),
     path("sign-in/", sign_in.sign_in, name="sign-in"),
-    path("sign-in/reset/", sign_in.reset, name="sign-in-reset"),
+    path("sign-in/reset/", sign_in.start_over, name="sign-in-reset"),
     path("sign-in/factor-two/", sign_in.factor_two, name="factor-two"),
     path("sign-in/client-trust/", sign_in.client_trust, name="client-trust"),
-    path("sign-in/client-trust/status/", sign_in.client_trust_status, name="client-trust-status"),
+    path("sign-in/client-trust/status/", sign_in.link_status, name="client-trust-status"),
     path("sign-in/verify/", sign_in.verify_email_link, name="verify"),
     path("sign-out/", pages.sign_out, name="sign-out"),
-    path("sign-in/factor-one/", factor_one.factor_one, name="factor-one"),
-    path("sign-in/factor-one/status/", factor_one.factor_one_status, name="factor-one-status"),
-    path("sign-in/reset-password/", factor_one.reset_password, name="reset-password"),
+    path("sign-in/factor-one/", sign_in.factor_one, name="factor-one"),
+    path("sign-in/factor-one/status/", sign_in.link_status, name="factor-one-status"),
+    path("sign-in/reset-password/", sign_in.reset_password, name="reset-password"),
     path("sign-up/", sign_up.sign_up, name="sign-up"),
     path("sign-up/continue/", sign_up.sign_up_continue, name="sign-up-continue"),
     path(
@@ -47,6 +47,10 @@ authflows_patterns = [
     path("user/mfa/phone/remove/", mfa.remove, {"method": "phone_code"}, name="mfa-remove-phone"),
     path("user/password/", account.change_password, name="change-password"),
     path("user/sessions/end/", account.end_session, name="end-session"),
+    path("user/verify/", account.reverify_page, name="reverify"),
+    path("api/sign-in/", api.sign_in_state, name="api-sign-in"),
+    path("api/sign-in/start/", api.sign_in_start, name="api-sign-in-start"),
+    path("api/sign-in/attempt/", api.sign_in_attempt, name="api-sign-in-attempt"),
     path("dev/outbox/", pages.dev_outbox, name="dev-outbox"),
 ]
 

@@ -52,6 +52,7 @@ def _require_services(django_db_setup: None, django_db_blocker) -> None:  # type
 @pytest.fixture(autouse=True)
 def _isolation(settings, request: pytest.FixtureRequest) -> Iterator[None]:  # type: ignore[no-untyped-def]
     settings.AUTHFLOWS_SMS_BACKEND = "authflows.delivery.sms.LocmemBackend"
+    settings.AUTHFLOWS_PUBLIC_ORIGIN = "http://testserver"  # links in emails
     settings.ARGON2_TIME_COST, settings.ARGON2_MEMORY_COST = 1, 64  # cheap but real Argon2
     cache.clear()
     sms.outbox.clear()
@@ -139,6 +140,21 @@ def budget_client(django_assert_max_num_queries):  # type: ignore[no-untyped-def
 def browser() -> Client:
     """A second, independent browser (its own cookies)."""
     return Client()
+
+
+def context_of(request):  # type: ignore[no-untyped-def]
+    """The FlowContext the middleware builds, for a RequestFactory request (tests that call
+    a flow function directly)."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from authflows.http import flow_context
+    from authflows.session_store import SessionStore
+
+    if not hasattr(request, "session"):
+        request.session = SessionStore()
+    if not hasattr(request, "user"):
+        request.user = AnonymousUser()
+    return flow_context(request)
 
 
 def error_codes(response) -> list[str]:  # type: ignore[no-untyped-def]

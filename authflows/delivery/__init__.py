@@ -35,6 +35,11 @@ def send_sms(*, to: str, body: str) -> None:
     _keep_copy(OutboxMessage.Channel.SMS, to=to, subject="", body=body)
 
 
+def send_decoy() -> None:
+    """Strict enumeration protection: the work of a message for an address with no account,
+    so the request costs the same whether or not an account exists. Nothing is sent."""
+
+
 def _keep_copy(channel: str, *, to: str, subject: str, body: str) -> None:
     if app_settings.DEV_OUTBOX:
         OutboxMessage.objects.create(channel=channel, to=to, subject=subject[:255], body=body)

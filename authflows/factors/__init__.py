@@ -1,27 +1,30 @@
-"""Factor registry: strategy name -> factor. The instance settings say which are on."""
+"""Factor registry: strategy -> factor. The instance settings say which are on."""
 
 from __future__ import annotations
 
-from django.utils.module_loading import import_string
-
+from authflows.factors.backup_code import BackupCodeFactor
 from authflows.factors.base import Challenge, Factor, FactorContext, Outcome
+from authflows.factors.code_factors import EmailCodeFactor, EmailLinkFactor, PhoneCodeFactor
+from authflows.factors.password import PasswordFactor
+from authflows.factors.totp import TOTPFactor
+from authflows.strategies import Strategy
 
-FACTOR_CLASSES: dict[str, str] = {
-    "password": "authflows.factors.password.PasswordFactor",
-    "email_code": "authflows.factors.code_factors.EmailCodeFactor",
-    "phone_code": "authflows.factors.code_factors.PhoneCodeFactor",
-    "email_link": "authflows.factors.code_factors.EmailLinkFactor",
-    "totp": "authflows.factors.totp.TOTPFactor",
-    "backup_code": "authflows.factors.backup_code.BackupCodeFactor",
+FACTORS: dict[Strategy, Factor] = {
+    factor.strategy: factor
+    for factor in (
+        PasswordFactor(),
+        EmailCodeFactor(),
+        PhoneCodeFactor(),
+        EmailLinkFactor(),
+        TOTPFactor(),
+        BackupCodeFactor(),
+    )
 }
 
-_instances: dict[str, Factor] = {}
 
-
-def get_factor(strategy: str) -> Factor:
-    if strategy not in _instances:
-        _instances[strategy] = import_string(FACTOR_CLASSES[strategy])()
-    return _instances[strategy]
+def get_factor(strategy: Strategy) -> Factor:
+    """The factor that checks `strategy` (a reset code is checked as an email or SMS code)."""
+    return FACTORS[Strategy(strategy).base]
 
 
 __all__ = ["Challenge", "Factor", "FactorContext", "Outcome", "get_factor"]

@@ -12,6 +12,7 @@ from authflows import clock
 from authflows.factors.base import Factor, FactorContext, Outcome
 from authflows.factors.codes import keyed_hash
 from authflows.models import BackupCode, User
+from authflows.strategies import Strategy
 
 ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i
 CODES_PER_SET = 10
@@ -30,13 +31,17 @@ def generate_code() -> str:
     return f"{raw[:4]}-{raw[4:]}"
 
 
-@transaction.atomic
-def replace_codes(user: User) -> list[str]:
-    """Make a new set (replacing the old one) and return the codes, to show once."""
+def replace_codes(user: User, *, locked: bool = False) -> list[str]:
+    """Make a new set (replacing the old one) and return the codes, to show once.
+
+    The user's row is locked first (unless the caller's transaction locked it already): two
+    simultaneous "new codes" requests then run one after the other, and the user ends with
+    one set of 10, not two sets both live."""
+    if not locked:
+        with transaction.atomic():
+            User.objects.select_for_update().filter(pk=user.pk).first()
+            return replace_codes(user, locked=True)
     codes = [generate_code() for _ in range(CODES_PER_SET)]
-    # Lock the user's row first: two simultaneous "new codes" requests then run one after the
-    # other, and the user ends with one set of 10, not two sets both live.
-    User.objects.select_for_update().filter(pk=user.pk).first()
     BackupCode.objects.filter(user=user).delete()
     BackupCode.objects.bulk_create([BackupCode(user=user, code_hash=_hash(user, c)) for c in codes])
     return codes
@@ -47,7 +52,7 @@ def remaining(user: User) -> int:
 
 
 class BackupCodeFactor(Factor):
-    strategy = "backup_code"
+    strategy = Strategy.BACKUP_CODE
 
     def verify(self, ctx: FactorContext, code: str) -> Outcome:
         normalized = _normalize(code)

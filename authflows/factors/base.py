@@ -1,11 +1,16 @@
-"""The contract every factor follows: prepare() arms a challenge, verify() checks and consumes."""
+"""The contract every factor follows: prepare() arms a challenge, verify() checks and consumes.
+
+Factors know nothing of rate limits, lockout or the audit log: the gate
+(authflows/flows/gate.py) wraps every verify() and hands prepare() the send budget."""
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from authflows.models import InstanceSettings, SignInAttempt, SignUpAttempt, User, Verification
+from authflows.strategies import Strategy
 
 
 class Outcome(enum.Enum):
@@ -19,6 +24,11 @@ class Outcome(enum.Enum):
     @property
     def ok(self) -> bool:
         return self is Outcome.OK
+
+    @property
+    def counts(self) -> bool:
+        """A real wrong try (counted toward lockout), not an empty field or a missing code."""
+        return self not in (Outcome.OK, Outcome.MISSING, Outcome.NOT_PREPARED)
 
     @property
     def error_code(self) -> str:
@@ -36,6 +46,10 @@ class Challenge:
     throttled: bool = False
 
 
+def _no_budget(target: str) -> None:
+    """Sends outside any flow (tests of a factor alone) spend no budget."""
+
+
 @dataclass
 class FactorContext:
     """Who and what a factor works for. `purpose` is a Verification.Purpose value."""
@@ -46,11 +60,20 @@ class FactorContext:
     sign_in: SignInAttempt | None = None
     sign_up: SignUpAttempt | None = None
     target: str = ""
-    extra: dict[str, object] = field(default_factory=dict)
+    #: Called with the address just before a message is armed; raises RateLimited when the
+    #: caller's send budget is spent (the gate decides whose budget it is).
+    allow_send: Callable[[str], None] = _no_budget
+    #: Absolute URL the emailed link's token is appended to.
+    link_base: str = ""
+    #: The recipient's language, and what a security email says about the request.
+    locale: str = ""
+    about: dict[str, object] = field(default_factory=dict)
+    #: A verification the caller loaded already (spares a query when it is the right one).
+    verification: Verification | None = None
 
 
 class Factor:
-    strategy: str = ""
+    strategy: Strategy = Strategy.PASSWORD
     #: True for factors that send a message (their prepare() has a cool-down).
     sends: bool = False
 

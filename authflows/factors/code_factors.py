@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.utils.crypto import constant_time_compare
 
-from authflows import delivery
+from authflows import clock, delivery
 from authflows.factors import codes
 from authflows.factors.base import Challenge, Factor, FactorContext, Outcome
 from authflows.models import Verification
+from authflows.strategies import Strategy
 
 
 class CodeFactor(Factor):
@@ -20,44 +21,42 @@ class CodeFactor(Factor):
             ctx, strategy=self.strategy, target=target, link=self.link, resend=resend
         )
         if secret:
-            self.deliver(ctx, target=target, secret=secret, verification=challenge.verification)
+            self.deliver(ctx, target=target, secret=secret)
         return challenge
 
     def verify(self, ctx: FactorContext, code: str) -> Outcome:
         return codes.check_code(codes.find_verification(ctx, self.strategy), code)
 
-    def deliver(
-        self, ctx: FactorContext, *, target: str, secret: str, verification: Verification | None
-    ) -> None:
+    def deliver(self, ctx: FactorContext, *, target: str, secret: str) -> None:
         raise NotImplementedError
 
 
+def _email_of(ctx: FactorContext) -> str:
+    return ctx.target or (ctx.user.email if ctx.user else "") or ""
+
+
 class EmailCodeFactor(CodeFactor):
-    strategy = "email_code"
+    strategy = Strategy.EMAIL_CODE
 
     def target_for(self, ctx: FactorContext) -> str:
-        return ctx.target or (ctx.user.email if ctx.user else "") or ""
+        return _email_of(ctx)
 
-    def deliver(self, ctx, *, target, secret, verification):  # type: ignore[no-untyped-def]
-        delivery.send_email(
-            to=target,
-            event="verification_code",
-            context={"code": secret, "purpose": ctx.purpose, "minutes": 10},
-        )
+    def deliver(self, ctx: FactorContext, *, target: str, secret: str) -> None:
+        context = {**ctx.about, "code": secret, "purpose": ctx.purpose, "minutes": 10}
+        delivery.send_email(to=target, event="verification_code", context=context)
 
 
 class PhoneCodeFactor(CodeFactor):
-    strategy = "phone_code"
+    strategy = Strategy.PHONE_CODE
 
     def target_for(self, ctx: FactorContext) -> str:
-        if ctx.target:
+        if ctx.target or ctx.user is None:
             return ctx.target
-        if ctx.user is None:
-            return ""
-        mfa = getattr(ctx.user, "phone_mfa", None) if ctx.purpose == "second_factor" else None
+        second_factor = ctx.purpose == Verification.Purpose.SECOND_FACTOR
+        mfa = getattr(ctx.user, "phone_mfa", None) if second_factor else None
         return (mfa.phone if mfa else ctx.user.phone) or ""
 
-    def deliver(self, ctx, *, target, secret, verification):  # type: ignore[no-untyped-def]
+    def deliver(self, ctx: FactorContext, *, target: str, secret: str) -> None:
         name = ctx.settings.application_name
         delivery.send_sms(
             to=target,
@@ -68,23 +67,21 @@ class PhoneCodeFactor(CodeFactor):
 class EmailLinkFactor(CodeFactor):
     """A link carrying a one-time token. verify() takes the token from the link."""
 
-    strategy = "email_link"
+    strategy = Strategy.EMAIL_LINK
     link = True
 
     def target_for(self, ctx: FactorContext) -> str:
-        return ctx.target or (ctx.user.email if ctx.user else "") or ""
+        return _email_of(ctx)
 
-    def deliver(self, ctx, *, target, secret, verification):  # type: ignore[no-untyped-def]
-        url = str(ctx.extra.get("link_base", "")) + f"?token={secret}"
+    def deliver(self, ctx: FactorContext, *, target: str, secret: str) -> None:
+        context = {**ctx.about, "url": f"{ctx.link_base}?token={secret}", "purpose": ctx.purpose}
         delivery.send_email(
-            to=target,
-            event="verification_link",
-            context={"url": url, "purpose": ctx.purpose, "minutes": 10},
+            to=target, event="verification_link", context={**context, "minutes": 10}
         )
 
     def verify(self, ctx: FactorContext, code: str) -> Outcome:
         """`code` is the link's token when the link is opened in the browser that asked for it;
-        empty when another browser opened it (verify_link marked the verification verified).
+        empty when another browser opened it (open_link marked the verification verified).
         Either way the attempt's owner consumes the verification."""
         verification = codes.find_verification(ctx, self.strategy)
         if verification is None:
@@ -97,7 +94,7 @@ class EmailLinkFactor(CodeFactor):
         return codes.consume(verification)
 
 
-def verify_link(token: str) -> tuple[Outcome, Verification | None]:
+def open_link(token: str) -> tuple[Outcome, Verification | None]:
     """Mark the verification named by a link's token as verified (not consumed).
 
     The attempt that asked for the link then completes in whichever browser holds it.
@@ -107,7 +104,7 @@ def verify_link(token: str) -> tuple[Outcome, Verification | None]:
     verification = Verification.objects.filter(token_hash=codes.keyed_hash(token)).first()
     if verification is None or verification.consumed_at is not None:
         return Outcome.INCORRECT, verification
-    now = codes.clock.now()
+    now = clock.now()
     if verification.expires_at <= now:
         return Outcome.EXPIRED, verification
     if verification.verified_at is None:

@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import F
 from django.utils.crypto import constant_time_compare
@@ -20,7 +20,6 @@ from authflows.app_settings import app_settings
 from authflows.db import insert_once
 from authflows.factors.base import Challenge, FactorContext, Outcome
 from authflows.models import Verification
-from authflows.protect import ratelimit
 
 CODE_LIFETIME = timedelta(minutes=10)
 MAX_WRONG_TRIES = 5
@@ -63,9 +62,9 @@ def find_verification(ctx: FactorContext, strategy: str) -> Verification | None:
     current = ctx.sign_in.current_verification if ctx.sign_in is not None else None
     if current is not None and (current.purpose, current.strategy) == (ctx.purpose, strategy):
         return current  # loaded with the attempt: no query
-    # A flow that already loaded its verification (select_related) passes it in ctx.extra,
-    # saving the query; it is used only when it is the one this lookup would find.
-    known = ctx.extra.get("verification")
+    # A flow that already loaded its verification (select_related) passes it along, saving
+    # the query; it is used only when it is the one this lookup would find.
+    known = ctx.verification
     owner = (getattr(ctx.sign_in, "pk", None), getattr(ctx.sign_up, "pk", None))
     if isinstance(known, Verification) and (
         known.purpose,
@@ -108,7 +107,7 @@ def issue(
     test_mode = ctx.settings.test_mode and is_test_target(target)
     if not test_mode:
         # Before the old code is replaced: a refused send leaves the live code usable.
-        ratelimit.hit_send(target=target, ip=str(ctx.extra.get("ip", "")))
+        ctx.allow_send(target)
     secret = (
         generate_token() if link else (app_settings.TEST_CODE if test_mode else generate_code())
     )
@@ -144,6 +143,16 @@ def issue(
     )
 
 
+def cooldown(ctx: FactorContext, strategy: str) -> Challenge | None:
+    """The live code's state without sending anything: seconds left of its cool-down."""
+    existing = find_verification(ctx, strategy)
+    if existing is None:
+        return None
+    cooldown = LINK_COOLDOWN_SECONDS if strategy == "email_link" else CODE_COOLDOWN_SECONDS
+    left = max(0, int(cooldown - (clock.now() - existing.sent_at).total_seconds()))
+    return Challenge(existing, retry_after=left, throttled=left > 0)
+
+
 def check_code(verification: Verification | None, code: str) -> Outcome:
     """Check a 6-digit code against a verification and consume it on success."""
     code = normalize_code(code or "")
@@ -174,7 +183,7 @@ def record_wrong_try(verification: Verification) -> Outcome:
     return Outcome.FAILED if verification.attempts >= MAX_WRONG_TRIES else Outcome.INCORRECT
 
 
-def consume(verification: Verification, *, now=None) -> Outcome:  # type: ignore[no-untyped-def]
+def consume(verification: Verification, *, now: datetime | None = None) -> Outcome:
     now = now or clock.now()
     won = Verification.objects.filter(
         pk=verification.pk,

@@ -1,9 +1,12 @@
+"""Passwords as a factor: Django's hashers, with a dummy check where there is no password."""
+
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 
 from authflows.factors.base import Factor, FactorContext, Outcome
+from authflows.strategies import Strategy
 
 # Real Argon2 hashes of a random string, one per hasher configuration: checked for unknown
 # identifiers so that answering "no such account" costs the same time as a wrong password
@@ -30,12 +33,13 @@ def run_dummy_check(password: str) -> None:
 
 
 class PasswordFactor(Factor):
-    strategy = "password"
+    strategy = Strategy.PASSWORD
 
     def verify(self, ctx: FactorContext, code: str) -> Outcome:
         if not code:
             return Outcome.MISSING
-        if ctx.user is None:
+        user = ctx.user
+        if user is None or not user.is_active or not user.has_usable_password():
             run_dummy_check(code)
             return Outcome.INCORRECT
-        return Outcome.OK if ctx.user.check_password(code) else Outcome.INCORRECT
+        return Outcome.OK if user.check_password(code) else Outcome.INCORRECT

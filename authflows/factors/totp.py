@@ -11,6 +11,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from authflows import clock
 from authflows.factors.base import Factor, FactorContext, Outcome
 from authflows.factors.codes import normalize_code
+from authflows.models import SignInAttempt, User
+from authflows.strategies import Strategy
 
 TOLERANCE_STEPS = 1
 
@@ -29,7 +31,9 @@ def matching_step(device: TOTPDevice, code: str) -> int | None:
     return None
 
 
-def confirmed_device(user, *, sign_in=None) -> TOTPDevice | None:  # type: ignore[no-untyped-def]
+def confirmed_device(
+    user: User | None, *, sign_in: SignInAttempt | None = None
+) -> TOTPDevice | None:
     """The user's authenticator app; taken from the sign-in attempt when SignIn.current()
     loaded it along (no query), else read."""
     preloaded = getattr(sign_in, "totp_device", None)
@@ -52,7 +56,7 @@ def accept_step(device: TOTPDevice, step: int, *, confirm: bool = False) -> bool
 
 
 class TOTPFactor(Factor):
-    strategy = "totp"
+    strategy = Strategy.TOTP
 
     def verify(self, ctx: FactorContext, code: str) -> Outcome:
         code = normalize_code(code or "")

@@ -1,35 +1,117 @@
-"""Account changes of a signed-in user (/user/). No HTTP here: views call these functions."""
+"""The signed-in user's account page (/user/): profile and security. No HTTP here."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from dataclasses import dataclass
+from datetime import datetime
 
-from authflows.flows import passwords
-from authflows.flows import session as session_flow
-from authflows.flows.errors import FlowError
-from authflows.models import InstanceSettings, User
-from authflows.protect import lockout, ratelimit, user_sessions
-from authflows.protect.ip import client_ip
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from authflows import useragent
+from authflows.context import FlowContext
+from authflows.errors import FlowError
+from authflows.factors import FactorContext, get_factor
+from authflows.flows import gate, passwords, trust, user_sessions
+from authflows.flows.gate import Secret
+from authflows.flows.mfa.methods import overview
+from authflows.flows.screens import Screen
+from authflows.models import AuthEvent, TrustedClient, User, Verification
+from authflows.strategies import Strategy
+
+CURRENT_PASSWORD = Secret(
+    Strategy.PASSWORD, field="current_password", event=AuthEvent.Kind.CODE_FAILED
+)
 
 
-def change_password(request: HttpRequest, *, current_password: str, new_password: str) -> None:
-    """Change the signed-in user's password after checking the current one.
+@dataclass(frozen=True)
+class Device:
+    id: int
+    browser: str
+    system: str
+    first_seen: datetime
+    last_seen: datetime
+    current: bool
 
-    A password change is a security event: every trusted client of the user is revoked (they
-    verify again), the user's other sessions end, and this session stays signed in.
-    """
-    user: User = request.user  # type: ignore[assignment]
-    settings: InstanceSettings = request.instance_settings  # type: ignore[attr-defined]
-    ratelimit.hit("factor_attempt", client_ip(request))
-    lockout.ensure_not_locked(user, settings, request=request, field="current_password")
+
+def devices(ctx: FlowContext, user: User) -> list[Device]:
+    """The user's trusted devices, newest first."""
+    trusts = (
+        TrustedClient.objects.filter(user=user).select_related("client").order_by("-created_at")
+    )
+    return [
+        Device(
+            id=t.client_id,
+            browser=useragent.browser(t.client.user_agent),
+            system=useragent.system(t.client.user_agent),
+            first_seen=t.created_at,
+            last_seen=t.client.last_active_at,
+            current=t.client_id == ctx.client.id,
+        )
+        for t in trusts
+    ]
+
+
+def page(ctx: FlowContext, user: User) -> Screen:
+    """Everything the account page shows."""
+    events = AuthEvent.objects.filter(user=user).order_by("-created_at", "-id")[:10]
+    return Screen(
+        status="account",
+        extra={
+            "devices": devices(ctx, user),
+            "sessions": user_sessions.active_sessions(ctx, user),
+            "events": list(events),
+            "mfa": overview(user, ctx.settings),
+        },
+    )
+
+
+def change_password(
+    ctx: FlowContext, user: User, *, current_password: str, new_password: str
+) -> None:
+    """Change the signed-in user's password after checking the current one. A security event:
+    every trusted client is revoked, the user's other sessions end, this one stays."""
     if not current_password:
         raise FlowError("form_param_missing", field="current_password")
-    if not user.check_password(current_password):
-        # Someone holding an open session must not be able to guess the password freely.
-        if lockout.record_failure(user, settings, request=request):
-            session_flow.notify_locked(request, user)
-        raise FlowError("form_password_incorrect", field="current_password")
-    passwords.validate_password(new_password, settings=settings, user=user, field="new_password")
+    factor_ctx = FactorContext(
+        user=user, settings=ctx.settings, purpose=Verification.Purpose.ACCOUNT
+    )
+    verify = get_factor(Strategy.PASSWORD).verify
+    gate.check(
+        ctx,
+        gate.claimant(ctx, user),
+        CURRENT_PASSWORD,
+        lambda: verify(factor_ctx, current_password),
+    )
+    passwords.validate_password(
+        new_password, settings=ctx.settings, user=user, field="new_password"
+    )
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    user_sessions.after_password_change(request, user)
+    user_sessions.after_password_change(ctx, user)
+
+
+def password_page(ctx: FlowContext, user: User, posted: dict[str, str] | None) -> Screen:
+    """The account page's password form; `posted` is None when the form refused the post."""
+    if posted is None:
+        return page(ctx, user)
+    try:
+        change_password(ctx, user, **posted)
+    except FlowError as error:
+        screen = page(ctx, user)
+        screen.error = error
+        return screen
+    return Screen(redirect=reverse("authflows:account"), message=_("Your password was changed."))
+
+
+def revoke_device(ctx: FlowContext, user: User, raw: str) -> None:
+    """Revoke one trusted device, named by its client id as the page shows it."""
+    # ASCII digits that fit a bigint: anything else names no device (and must not reach SQL).
+    if raw.isascii() and raw.isdigit() and len(raw) <= 18:
+        trust.revoke_trust(ctx, user, client_id=int(raw))
+
+
+def end_session(ctx: FlowContext, user: User, handle: str) -> None:
+    """End one other session (its handle), or all the others ("others")."""
+    if handle:
+        user_sessions.end_session(ctx, user, handle)

@@ -20,25 +20,13 @@ from django.contrib.auth.password_validation import CommonPasswordValidator
 from django.core.exceptions import ValidationError
 
 from authflows.app_settings import app_settings
-from authflows.flows.errors import FlowError
+from authflows.errors import DetailedFlowError, FlowError
 from authflows.models import InstanceSettings, User
 
 logger = logging.getLogger("authflows.passwords")
 
 MAX_LENGTH = 256
 RANGE_TIMEOUT_SECONDS = 2.0
-
-
-class DetailedFlowError(FlowError):
-    """A FlowError whose sentence comes from elsewhere (e.g. one of Django's validators)."""
-
-    def __init__(self, code: str, *, detail: str, field: str = "__all__") -> None:
-        super().__init__(code, field=field)
-        self.detail = detail
-
-    @property
-    def message(self) -> str:
-        return self.detail
 
 
 @lru_cache(maxsize=1)

@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -18,10 +20,15 @@ class SignInAttempt(models.Model):
     """The in-progress sign-in of one client (Clerk's SignIn). All changes go through
     authflows.flows.sign_in; nothing else writes the status."""
 
-    class SecondFactorReason(models.TextChoices):
+    class Reason(models.TextChoices):
+        """Why the attempt is in its status, where the status alone does not say which page
+        handles it: a second factor for MFA or for client trust; a first factor that is a
+        forgotten-password reset."""
+
         NONE = "", _("None")
         MFA = "mfa", _("Multi-factor authentication")
         CLIENT_TRUST = "client_trust", _("Client trust")
+        RESET_PASSWORD = "reset_password", _("Forgotten password")
 
     client = models.ForeignKey(
         "authflows.Client", on_delete=models.CASCADE, related_name="sign_ins"
@@ -37,9 +44,7 @@ class SignInAttempt(models.Model):
     first_factor = models.CharField(max_length=32, blank=True)  # reset_password_email_code
     supported_first_factors = models.JSONField(default=list, blank=True)
     supported_second_factors = models.JSONField(default=list, blank=True)
-    second_factor_reason = models.CharField(
-        max_length=16, blank=True, choices=SecondFactorReason.choices
-    )
+    reason = models.CharField(max_length=16, blank=True, choices=Reason.choices)
     current_verification = models.ForeignKey(
         "authflows.Verification", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -48,6 +53,11 @@ class SignInAttempt(models.Model):
     updated_at = models.DateTimeField(default=clock.now)
     expires_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)
+
+    # Read along by the loader (annotations), not columns: whether this attempt's client is
+    # trusted for its user, and that device's own lock.
+    client_trusted: bool = False
+    trust_locked_until: datetime | None = None
 
     class Meta:
         verbose_name = _("sign-in attempt")

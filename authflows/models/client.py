@@ -29,6 +29,9 @@ class TrustedClient(models.Model):
     strategy = models.CharField(max_length=32, blank=True)
     created_at = models.DateTimeField(default=clock.now)
     last_seen_at = models.DateTimeField(default=clock.now)
+    # This device's own lock (its own failures reached the Dashboard's maximum): a trusted
+    # device is not stopped by the account's lock, only by its own. Far future = indefinite.
+    locked_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("trusted device")

@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.conf import settings
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
@@ -25,7 +27,7 @@ class UserSession(AbstractBaseSession):
         verbose_name = "session"
 
     @classmethod
-    def get_session_store_class(cls):  # type: ignore[no-untyped-def]
-        from authflows.sessions import SessionStore
-
-        return SessionStore
+    def get_session_store_class(cls) -> type:
+        # The configured engine (authflows.session_store), named in settings: the engine
+        # imports this model, so naming it here would be a cycle.
+        return import_module(settings.SESSION_ENGINE).SessionStore

@@ -1,37 +1,12 @@
 from __future__ import annotations
 
-import phonenumbers
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from authflows import clock
-
-
-def normalize_email(value: str | None) -> str | None:
-    """Email addresses are case-insensitive here: stored and compared lower-cased."""
-    value = (value or "").strip().lower()
-    return value or None
-
-
-def normalize_phone(value: str | None) -> str | None:
-    """Return the number in E.164, or None when empty. Raises ValueError when invalid."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        number = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException as exc:
-        raise ValueError(str(exc)) from exc
-    if not phonenumbers.is_possible_number(number):
-        raise ValueError("not a possible phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def normalize_username(value: str | None) -> str | None:
-    value = (value or "").strip().lower()
-    return value or None
+from authflows.identifiers import normalize_email, normalize_phone, normalize_username
 
 
 class UserManager(BaseUserManager["User"]):
@@ -73,9 +48,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=clock.now)
-    failed_attempts = models.PositiveIntegerField(_("failed attempts"), default=0)
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
     locked_indefinitely = models.BooleanField(_("locked indefinitely"), default=False)
+    locale = models.CharField(
+        _("language"), max_length=16, blank=True, help_text=_("for emails and text messages")
+    )
 
     objects = UserManager()
 

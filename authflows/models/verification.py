@@ -19,6 +19,7 @@ class Verification(models.Model):
         RESET_PASSWORD = "reset_password", _("Reset password")
         SIGN_UP = "sign_up", _("Sign-up")
         ACCOUNT = "account", _("Account change")
+        REVERIFY = "reverify", _("Reverification")
 
     sign_in = models.ForeignKey(
         "authflows.SignInAttempt",

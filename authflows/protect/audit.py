@@ -1,22 +1,16 @@
-"""The audit log. Events of one request are buffered and written in one INSERT at its end
-(the middleware flushes), so logging costs at most one query per request."""
+"""The audit log. Events of one request are buffered on its FlowContext and written in one
+INSERT at the end of the step (or of the request), so logging costs at most one query."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest
-
 from authflows import clock
+from authflows.context import FlowContext
 from authflows.db import insert_rows
 from authflows.models import AuthEvent, User
-from authflows.protect.ip import client_ip
-
-__all__ = ["client_ip", "flush", "record"]
-
-_BUFFER_ATTR = "_authflows_audit_events"
 
 
 def record(
-    request: HttpRequest | None,
+    ctx: FlowContext | None,
     kind: str,
     *,
     user: User | None = None,
@@ -24,6 +18,7 @@ def record(
     actor: str = "",
     **data: object,
 ) -> None:
+    """Buffer one event on the caller's context (written at once when there is none)."""
     event = AuthEvent(
         kind=kind,
         user=user,
@@ -32,18 +27,16 @@ def record(
         data={k: v for k, v in data.items() if v is not None},
         created_at=clock.now(),
     )
-    if request is None:
+    if ctx is None:
         event.save()
         return
-    event.ip = client_ip(request)
-    event.user_agent = request.META.get("HTTP_USER_AGENT", "")[:512]
-    client = getattr(request, "authflows_client", None)
-    event.client_id = client.id if client else None
-    buffer = request.__dict__.setdefault(_BUFFER_ATTR, [])
-    buffer.append(event)
+    event.ip = ctx.ip or None
+    event.user_agent = ctx.user_agent[:512]
+    event.client_id = ctx.client.id
+    ctx.events.append(event)
 
 
-def flush(request: HttpRequest) -> None:
-    events = request.__dict__.pop(_BUFFER_ATTR, None)
+def flush(ctx: FlowContext) -> None:
+    events, ctx.events = ctx.events, []
     if events:
         insert_rows(events)  # one INSERT, no BEGIN/COMMIT around it

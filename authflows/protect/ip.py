@@ -25,11 +25,24 @@ from authflows.app_settings import app_settings
 
 
 def client_ip(request: HttpRequest) -> str:
+    """The client's address as a string; 0.0.0.0 when none can be read."""
     ip = _from_header(request) or _from_forwarded_for(request) or request.META.get("REMOTE_ADDR")
     try:
         return str(ipaddress.ip_address((ip or "").strip()))
     except ValueError:
         return "0.0.0.0"  # noqa: S104  (an address that is no address: never a real client)
+
+
+def rate_key(ip: str) -> str:
+    """The key an address is counted under: IPv6 by its /64 (one subscriber's whole network,
+    which an attacker rotates through for free), IPv4 as it is."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def _from_header(request: HttpRequest) -> str:

@@ -1,185 +1,112 @@
-"""Lockout (SPEC 6): too many failed factor attempts lock the user for a while.
+"""Lockout (SPEC 6 and 9): too many failed checks of a secret lock the account, or a device.
 
-Failures are counted twice: per user (User.failed_attempts, locked_until, locked_indefinitely)
-and per (user, client) in the shared cache. The user-level lock stops every client except the
-ones already trusted for that user, so an attacker who knows an address cannot lock its owner
-out of their own devices; a trusted client is still limited by its own count.
+Who is counted where:
+- a client not trusted for the user: the account's count; at the maximum the account locks
+  (User.locked_until / locked_indefinitely) for every client not trusted for it;
+- a client trusted for the user: its own count; at the maximum that device locks
+  (TrustedClient.locked_until). The account's lock never stops it, so a stranger who knows
+  the address can't lock the owner out of the devices they already use;
+- an identifier with no account (strict enumeration protection): a count and a lock of its
+  own, so `user_locked` says nothing about whether an account exists.
 
-Every flow that checks a secret calls, in this order:
-
-    lockout.ensure_not_locked(user, settings, request=request, field=...)   # before checking
-    ... check the password / code ...
-    if lockout.record_failure(user, settings, request=request):             # on a wrong one
-        session_flow.notify_locked(request, user)                           # email + audit
-    lockout.record_success(user, request=request)          # once the sign-in is complete
+Counts live in the shared cache; the locks that must outlive a cache restart (account,
+device) in the database. A check reserves its attempt before the secret is checked (an atomic
+INCR that refuses past the maximum), so simultaneous guesses are never all checked against a
+stale count; a check that turns out right gives its reservation back.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import secrets
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import F
-from django.http import HttpRequest
+from django.db.models import Q, QuerySet
 
 from authflows import clock
-from authflows.flows.errors import FlowError
+from authflows.errors import FlowError
 from authflows.models import InstanceSettings, TrustedClient, User
 
-_INDEFINITE = "indefinite"
+#: A device locked "indefinitely" is locked until this date (until an admin unlocks it).
+INDEFINITE = datetime(9999, 12, 31, tzinfo=UTC)
 
 
-# --- the user-level lock -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Claimant:
+    """Whose secret is being checked, from which client."""
+
+    user: User | None
+    identifier: str
+    client_id: int | None = None
+    #: The client is trusted for this user (it completed a second factor for them).
+    trusted: bool = False
+    #: That trusted device's own lock, read along with the trust.
+    device_locked_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A reserved attempt: the count it took a place in, and its place."""
+
+    count_key: str = ""
+    number: int = 0
+
+
+# --- is it locked? ---------------------------------------------------------------------------
 
 
 def is_locked(user: User) -> bool:
     return user.locked_indefinitely or bool(user.locked_until and user.locked_until > clock.now())
 
 
-def _minutes_left(until: datetime) -> int:
-    return max(1, math.ceil((until - clock.now()).total_seconds() / 60))
+def _refusal(until: datetime | None, *, field: str) -> FlowError:
+    if until is None or until >= INDEFINITE:
+        return FlowError("user_locked", field=field, message_key="user_locked_indefinitely")
+    minutes = max(1, math.ceil((until - clock.now()).total_seconds() / 60))
+    return FlowError("user_locked", field=field, minutes=minutes)
 
 
-def _refuse(*, until: datetime | None, field: str) -> None:
-    if until is None:
-        raise FlowError("user_locked", field=field, message_key="user_locked_indefinitely")
-    raise FlowError("user_locked", field=field, minutes=_minutes_left(until))
+def _lock_of(who: Claimant) -> tuple[bool, datetime | None]:
+    """(locked, until) for this claimant; until None means indefinitely."""
+    user = who.user
+    if user is None:
+        value = cache.get(f"{_identifier_prefix(who.identifier)}:lock")
+        return (value is not None), (datetime.fromisoformat(value) if value else None)
+    if who.trusted:
+        until = who.device_locked_until
+        return bool(until and until > clock.now()), until
+    if user.locked_indefinitely:
+        return True, None
+    return is_locked(user), user.locked_until
 
 
-def ensure_not_locked(
-    user: User,
-    settings: InstanceSettings,
-    *,
-    request: HttpRequest | None = None,
-    field: str = "identifier",
-) -> None:
-    """Refuse with `user_locked` (and the minutes left) when this user may not try now.
-
-    A client trusted for the user passes a user-level lock; any client stops once its own
-    failures for this user reached the maximum.
-    """
+def ensure_open(who: Claimant, settings: InstanceSettings, *, field: str) -> None:
+    """Refuse with `user_locked` (and the minutes left) when this claimant may not try now."""
     if not settings.lockout_enabled:
         return
-    client_id = _client_id(request)
-    if client_id:
-        locked, until = _client_lock(user, client_id, request)
-        if locked:
-            _refuse(until=until, field=field)
-    if is_locked(user) and not _is_trusted(user, client_id):
-        _refuse(until=None if user.locked_indefinitely else user.locked_until, field=field)
+    locked, until = _lock_of(who)
+    if locked:
+        raise _refusal(until, field=field)
 
 
-def record_failure(
-    user: User, settings: InstanceSettings, *, request: HttpRequest | None = None
-) -> bool:
-    """Count a failed attempt for the user and for this client.
-
-    Returns True when this failure locked the user (the caller sends the notice). Of several
-    simultaneous failures that reach the maximum, exactly one locks (a conditional UPDATE),
-    so the owner gets one email.
-    """
-    if not settings.lockout_enabled:
-        return False
-    client_id = _client_id(request)
-    if client_id:
-        _count_client_failure(user, client_id, settings, request)
-    if is_locked(user):
-        return False  # failures while locked (from trusted clients) do not extend the lock
-    _unlocked(user).update(failed_attempts=F("failed_attempts") + 1)
-    return _lock_if_over(user, settings)
+# --- counting --------------------------------------------------------------------------------
 
 
-def _unlocked(user: User):  # type: ignore[no-untyped-def]
-    """The user's row, if not locked now (decided by the database, not by our stale copy)."""
-    return User.objects.filter(pk=user.pk, locked_indefinitely=False).exclude(
-        locked_until__gt=clock.now()
-    )
+def _window(settings: InstanceSettings) -> int:
+    return int(timedelta(minutes=settings.lockout_duration_minutes).total_seconds()) + 60
 
 
-def _lock_if_over(user: User, settings: InstanceSettings) -> bool:
-    if settings.lockout_indefinite:
-        updates: dict[str, object] = {"locked_indefinitely": True}
-    else:
-        updates = {"locked_until": clock.now() + _duration(settings)}
-    won = (
-        _unlocked(user)
-        .filter(failed_attempts__gte=settings.lockout_max_attempts)
-        .update(failed_attempts=0, **updates)
-    )
-    if won:
-        for name, value in updates.items():
-            setattr(user, name, value)
-    return bool(won)
-
-
-def record_success(user: User, *, request: HttpRequest | None = None) -> None:
-    """The sign-in completed: forget this client's failures for the user. Not after a first
-    factor that still needs a second one, or a right password would wipe the count of wrong
-    codes. (The user-level count is reset by the sign-in itself, in the UPDATE that stamps
-    last_login.)"""
-    client_id = _client_id(request)
-    if client_id:
-        cache.delete(f"{_client_prefix(user, client_id, request)}:count")
-
-
-def unlock(user: User) -> None:
-    """Lift every lock of the user (the admin's "Unlock"): the user-level lock and the count,
-    and every client's own lock and count for this user."""
-    User.objects.filter(pk=user.pk).update(
-        failed_attempts=0, locked_until=None, locked_indefinitely=False
-    )
-    user.failed_attempts, user.locked_until, user.locked_indefinitely = 0, None, False
-    cache.set(_generation_key(user), secrets.token_hex(8), timeout=None)
-
-
-# --- unknown identifiers under strict enumeration protection ---------------------------------
-
-
-def ensure_identifier_not_locked(identifier: str, settings: InstanceSettings) -> None:
-    """Strict enumeration protection: an identifier with no account "locks" after as many
-    failures as a real one, with the same answer, so `user_locked` tells nothing about
-    whether an account exists. Call before the dummy password check."""
-    if settings.lockout_enabled and settings.strict_enumeration:
-        locked, until = _cache_lock(_identifier_prefix(identifier))
-        if locked:
-            _refuse(until=until, field="identifier")
-
-
-def record_identifier_failure(identifier: str, settings: InstanceSettings) -> None:
-    if settings.lockout_enabled and settings.strict_enumeration:
-        _count_cache_failure(_identifier_prefix(identifier), settings)
-
-
-# --- the per-client count ------------------------------------------------------------------
-
-
-def _duration(settings: InstanceSettings) -> timedelta:
-    return timedelta(minutes=settings.lockout_duration_minutes)
-
-
-def _client_id(request: HttpRequest | None) -> int | None:
-    client = getattr(request, "authflows_client", None) if request is not None else None
-    return client.id if client is not None else None
-
-
-def _generation_key(user: User) -> str:
-    return f"authflows:lockout:gen:{user.pk}"
-
-
-def _client_prefix(user: User, client_id: int, request: HttpRequest | None = None) -> str:
-    # An admin unlock changes the generation, which orphans every client key of the user.
-    # Read once per request: checking and then clearing a count needs one round trip, not two.
-    memo = request.__dict__.setdefault("_authflows_lockout_prefixes", {}) if request else {}
-    prefix = memo.get((user.pk, client_id))
-    if prefix is None:
-        generation = cache.get(_generation_key(user), "0")
-        prefix = memo[(user.pk, client_id)] = (
-            f"authflows:lockout:{generation}:{user.pk}:{client_id}"
-        )
-    return prefix
+def _generation(user_id: int, memo: dict[str, object]) -> str:
+    """An admin's unlock changes the user's generation, which orphans every count of the user.
+    Read once per request."""
+    memo_key = f"lockout-gen:{user_id}"
+    if memo_key not in memo:
+        memo[memo_key] = cache.get(f"authflows:lockout:gen:{user_id}", "0")
+    return str(memo[memo_key])
 
 
 def _identifier_prefix(identifier: str) -> str:
@@ -187,56 +114,100 @@ def _identifier_prefix(identifier: str) -> str:
     return f"authflows:lockout:identifier:{digest}"
 
 
-def _client_lock(
-    user: User, client_id: int, request: HttpRequest | None
-) -> tuple[bool, datetime | None]:
-    return _cache_lock(_client_prefix(user, client_id, request))
+def _count_key(who: Claimant, memo: dict[str, object]) -> str:
+    if who.user is None:
+        return f"{_identifier_prefix(who.identifier)}:count"
+    generation = _generation(who.user.pk, memo)
+    if who.trusted:
+        return f"authflows:lockout:{generation}:device:{who.user.pk}:{who.client_id}"
+    return f"authflows:lockout:{generation}:user:{who.user.pk}"
 
 
-def _count_client_failure(
-    user: User, client_id: int, settings: InstanceSettings, request: HttpRequest | None
-) -> None:
-    _count_cache_failure(_client_prefix(user, client_id, request), settings)
-
-
-def _cache_lock(prefix: str) -> tuple[bool, datetime | None]:
-    """(locked, until) of a lock kept in the cache: until is None for an indefinite lock."""
-    value = cache.get(f"{prefix}:lock")
-    if value is None:
-        return False, None
-    if value == _INDEFINITE:
-        return True, None
-    until = datetime.fromisoformat(value)
-    return until > clock.now(), until
-
-
-def _count_cache_failure(prefix: str, settings: InstanceSettings) -> None:
-    """Count a failure in the cache; at the maximum, lock for the Dashboard's duration."""
-    count_key = f"{prefix}:count"
-    ttl = int(_duration(settings).total_seconds()) + 60
-    if cache.add(count_key, 1, timeout=ttl):
-        count = 1
+def reserve(
+    who: Claimant, settings: InstanceSettings, *, field: str, memo: dict[str, object]
+) -> Hold:
+    """Take a place in the claimant's count before its secret is checked; refuse with
+    `user_locked` when it is locked or every place up to the maximum is taken."""
+    if not settings.lockout_enabled or (who.user is None and not settings.strict_enumeration):
+        return Hold()
+    ensure_open(who, settings, field=field)
+    key = _count_key(who, memo)
+    if cache.add(key, 1, timeout=_window(settings)):
+        number = 1
     else:
         try:
-            count = cache.incr(count_key)
+            number = int(cache.incr(key))
         except ValueError:  # expired between add and incr
-            cache.add(count_key, 1, timeout=ttl)
-            count = 1
-    if count < settings.lockout_max_attempts:
-        return
-    cache.delete(count_key)
+            cache.add(key, 1, timeout=_window(settings))
+            number = 1
+    if number > settings.lockout_max_attempts:
+        # Every place is taken by failures or checks in flight: answered as locked (the
+        # failure that reaches the maximum writes the lock itself).
+        release(Hold(key, number))
+        raise _refusal(_lock_end(settings), field=field)
+    return Hold(key, number)
+
+
+def _lock_end(settings: InstanceSettings) -> datetime | None:
+    """When a lock made now ends; None when the Dashboard locks indefinitely."""
     if settings.lockout_indefinite:
-        cache.set(f"{prefix}:lock", _INDEFINITE, timeout=None)
-    else:
-        until = clock.now() + _duration(settings)
-        cache.set(f"{prefix}:lock", until.isoformat(), timeout=ttl)
+        return None
+    return clock.now() + timedelta(minutes=settings.lockout_duration_minutes)
 
 
-def _is_trusted(user: User, client_id: int | None) -> bool:
-    """Asked only when the user is locked, so the common path costs no query."""
-    if not client_id:
+def release(hold: Hold) -> None:
+    """The check was right (or never made): give the place back."""
+    if hold.count_key:
+        with contextlib.suppress(ValueError):
+            cache.decr(hold.count_key)
+
+
+def fail(who: Claimant, hold: Hold, settings: InstanceSettings) -> bool:
+    """The secret was wrong: its place stays taken. At the maximum, lock; True when this
+    failure locked the user's account (exactly one of simultaneous failures does, so the owner
+    gets one notice)."""
+    if not hold.count_key or hold.number < settings.lockout_max_attempts:
         return False
-    annotated = getattr(user, "is_trusted_client", None)
-    if annotated is not None:
-        return bool(annotated)
-    return TrustedClient.objects.filter(user=user, client_id=client_id).exists()
+    cache.delete(hold.count_key)
+    until = _lock_end(settings)
+    if who.user is None:
+        timeout = _window(settings) if until else None
+        lock_key = f"{_identifier_prefix(who.identifier)}:lock"
+        cache.set(lock_key, (until or INDEFINITE).isoformat(), timeout=timeout)
+        return False
+    if who.trusted:
+        _unlocked(TrustedClient.objects.filter(user=who.user, client_id=who.client_id)).update(
+            locked_until=until or INDEFINITE
+        )
+        return False
+    return _lock_user(who.user, until)
+
+
+def _unlocked(queryset: QuerySet) -> QuerySet:  # type: ignore[type-arg]  # User or TrustedClient
+    return queryset.filter(Q(locked_until__isnull=True) | Q(locked_until__lte=clock.now()))
+
+
+def _lock_user(user: User, until: datetime | None) -> bool:
+    updates: dict[str, object] = (
+        {"locked_indefinitely": True} if until is None else {"locked_until": until}
+    )
+    won = _unlocked(User.objects.filter(pk=user.pk, locked_indefinitely=False)).update(**updates)
+    if won:
+        for name, value in updates.items():
+            setattr(user, name, value)
+    return bool(won)
+
+
+def clear_count(who: Claimant, memo: dict[str, object]) -> None:
+    """A sign-in completed from this client: its earlier failures are forgotten."""
+    if who.user is not None:
+        cache.delete(_count_key(who, memo))
+
+
+def unlock(user: User) -> None:
+    """Lift every lock and count of the user (the admin's "Unlock"): the account's lock, every
+    device's own lock, and every count (a new generation orphans them all)."""
+    User.objects.filter(pk=user.pk).update(locked_until=None, locked_indefinitely=False)
+    TrustedClient.objects.filter(user=user).update(locked_until=None)
+    user.locked_until, user.locked_indefinitely = None, False
+    cache.set(f"authflows:lockout:gen:{user.pk}", secrets.token_hex(8), timeout=None)

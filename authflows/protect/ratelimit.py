@@ -1,72 +1,94 @@
-"""Fixed-window rate limits in the shared cache (Redis in production), so every worker
-counts the same requests. A request over a limit raises RateLimited, which the middleware
-answers with HTTP 429, a Retry-After header and a page saying when to try again.
+"""Fixed-window counters in the shared cache (Redis in production), so every worker counts
+the same requests. A request over a limit raises RateLimited, which the middleware answers with
+HTTP 429, a Retry-After header and a page saying when to try again.
 
-What each flow calls (SPEC 6):
-
-    sign-in start       hit("sign_in_start", ip); hit("identifier_attempt", identifier)
-    sign-up start       hit("sign_up_start", ip); hit("identifier_attempt", address)
-    code / factor check hit("factor_attempt", ip); hit("identifier_attempt", identifier)
-    sign-up verify      hit("sign_up_verify", ip); hit("identifier_attempt", address)
-    "I need a new code" hit("code_send", ip)
-    every message sent  hit_send(target=address, ip=ip)  (called by factors.codes.issue
-                        itself; the IP comes from FactorContext.extra["ip"])
-"""
+Who may spend which budget (SPEC 9) is decided by the gate (authflows/flows/gate.py); this
+module only counts. Each limit can be changed without code through RATE_LIMITS (see
+app_settings.RATE_LIMITS)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 
 from django.core.cache import cache
 
 from authflows import clock
 from authflows.app_settings import app_settings
-from authflows.flows.errors import RateLimited
+from authflows.errors import RateLimited
 
-# scope: (requests, window seconds). The first four are SPEC section 6. Each can be changed
-# without code through the RATE_LIMITS environment variable (see app_settings.RATE_LIMITS).
+# scope: (requests, window seconds)
 LIMITS: dict[str, tuple[int, int]] = {
-    "sign_in_start": (5, 10),  # per IP
-    "factor_attempt": (3, 10),  # per IP: password-less, MFA and client-trust code checks
-    "sign_up_start": (5, 10),  # per IP
-    "sign_up_verify": (3, 10),  # per IP
-    "identifier_attempt": (10, 60),  # per identifier: passwords and codes, from any IP
-    "code_send": (5, 60),  # per IP: "I need a new code"
-    "code_send_address": (3, 60),  # per email address or phone number: messages sent
-    "code_send_hourly": (10, 3600),  # per email address or phone number: messages sent
-    "code_send_ip_hourly": (50, 3600),  # per IP: messages sent (SMS pumping, mail bombing)
+    # requests per IP (SPEC 6)
+    "sign_in_start": (5, 10),
+    "factor_attempt": (3, 10),  # password-less, MFA, client-trust and account code checks
+    "sign_up_start": (5, 10),
+    "sign_up_verify": (3, 10),
+    "code_send": (5, 60),  # "I need a new code"
+    # failed passwords and codes for one account, from clients not trusted for it (SPEC 9)
+    "identifier_attempt": (10, 60),
+    # messages that follow a proof (the right password, a signed-in session): per address and
+    # per attempt, a budget of their own that no anonymous request can spend
+    "code_send_address": (3, 60),
+    "code_send_hourly": (10, 3600),
+    "code_send_attempt": (5, 600),
+    # messages anyone can trigger (reset, passwordless sign-in, sign-up): per address and
+    # requesting IP, plus a ceiling per address that a client trusted by its owner never meets
+    "anon_send_address_ip": (3, 60),
+    "anon_send_address_ip_hourly": (10, 3600),
+    "anon_send_address_hourly": (20, 3600),
+    # every message, per IP (SMS pumping, mail bombing)
+    "code_send_ip_hourly": (50, 3600),
 }
 
 #: Tests turn limits off unless marked @pytest.mark.ratelimit.
 enabled = True
 
 
-def hit(scope: str, key: str) -> None:
-    """Count one request for (scope, key); raise RateLimited when over the limit."""
+def limit_of(scope: str) -> tuple[int, int]:
+    return app_settings.RATE_LIMITS.get(scope) or LIMITS[scope]
+
+
+def _cache_key(scope: str, key: str, bucket: int) -> str:
+    digest = hashlib.sha256(key.strip().lower().encode()).hexdigest()[:32]
+    return f"authflows:rl:{scope}:{digest}:{bucket}"
+
+
+def _count(cache_key: str, window: int) -> int:
+    if cache.add(cache_key, 1, timeout=window + 1):
+        return 1
+    try:
+        return int(cache.incr(cache_key))
+    except ValueError:  # expired between add and incr
+        cache.add(cache_key, 1, timeout=window + 1)
+        return 1
+
+
+def hit(scope: str, key: str) -> str:
+    """Count one request for (scope, key); raise RateLimited when over the limit. Returns the
+    counter's key, so a caller that counts only failures can give the request back."""
     if not enabled or not key:
-        return
-    limit, window = app_settings.RATE_LIMITS.get(scope) or LIMITS[scope]
+        return ""
+    limit, window = limit_of(scope)
     now = clock.now().timestamp()
     bucket = int(now // window)
-    digest = hashlib.sha256(key.strip().lower().encode()).hexdigest()[:32]
-    cache_key = f"authflows:rl:{scope}:{digest}:{bucket}"
-    if cache.add(cache_key, 1, timeout=window + 1):
-        count = 1
-    else:
-        try:
-            count = cache.incr(cache_key)
-        except ValueError:  # expired between add and incr
-            cache.add(cache_key, 1, timeout=window + 1)
-            count = 1
+    cache_key = _cache_key(scope, key, bucket)
+    count = _count(cache_key, window)
     if count > limit:
         retry_after = int((bucket + 1) * window - now) + 1
         raise RateLimited(retry_after=retry_after, scope=scope, first=count == limit + 1)
+    return cache_key
 
 
-def hit_send(*, target: str, ip: str = "") -> None:
-    """Count one message about to be sent to `target` (an email address or phone number),
-    asked for from `ip`: a few a minute and a few more an hour per address, whoever asks, and
-    a ceiling per IP, so nobody can flood an inbox or run up an SMS bill."""
-    hit("code_send_address", target)
-    hit("code_send_hourly", target)
-    hit("code_send_ip_hourly", ip)
+def give_back(cache_key: str) -> None:
+    """Un-count a request hit() counted (it turned out not to be a failure)."""
+    if cache_key:
+        with contextlib.suppress(ValueError):  # the window ended meanwhile
+            cache.decr(cache_key)
+
+
+def clear(scope: str, key: str) -> None:
+    """Forget (scope, key) in the current and the previous window (an admin's unlock)."""
+    _limit, window = limit_of(scope)
+    bucket = int(clock.now().timestamp() // window)
+    cache.delete_many([_cache_key(scope, key, b) for b in (bucket, bucket - 1)])

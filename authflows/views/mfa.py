@@ -1,235 +1,85 @@
 """MFA pages: adding and removing methods on the account (/user/mfa/...) and the pending
-setup-mfa session task (/sign-in/tasks/setup-mfa/). Both enrol through flows/mfa.py."""
+setup-mfa session task (/sign-in/tasks/setup-mfa/)."""
 
 from __future__ import annotations
 
-import io
-
-import segno
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.safestring import mark_safe
-from django.utils.translation import gettext as _
+from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
-from authflows.flows import mfa as mfa_flow
-from authflows.flows import session as session_flow
-from authflows.flows.errors import FlowError
-from authflows.forms import CodeForm, PasswordForm, PhoneForm
+from authflows.flows.mfa import pages
+from authflows.forms import CodeForm, PhoneForm
+from authflows.http import typed
 from authflows.models import User
-from authflows.views.decorators import signed_in_required
+from authflows.strategies import Strategy
+from authflows.views.base import no_store, posted, show, signed_in_required
+
+ACCOUNT = "authflows/account/"
 
 
-def qr_svg(data: str) -> str:
-    """The QR code as inline SVG, drawn server-side. Colours are SVG attributes (fill,
-    stroke), never a style attribute, which the page's CSP (style-src 'self') would block."""
-    buffer = io.BytesIO()
-    segno.make(data, error="m").save(
-        buffer,
-        kind="svg",
-        xmldecl=False,
-        svgns=True,
-        nl=False,
-        scale=4,
-        border=4,
-        dark="#000",
-        light="#fff",
-        svgclass="qr-code",
-        lineclass=None,
-        title=_("QR code for your authenticator app"),
+def _recently_verified(view):  # type: ignore[no-untyped-def]  # a decorator over page views
+    """Every MFA change needs a recent proof that it's the user (reverification)."""
+
+    def wrapped(request: HttpRequest, user: User, *args: object) -> HttpResponse:
+        elsewhere = pages.reverification_url(typed(request).flow, request.get_full_path())
+        return redirect(elsewhere) if elsewhere else view(request, user, *args)
+
+    return wrapped
+
+
+@require_http_methods(["GET", "POST"])
+@no_store
+@signed_in_required
+@_recently_verified
+def totp(request: HttpRequest, user: User) -> HttpResponse:
+    form = CodeForm(posted(request))
+    screen = pages.totp_page(typed(request).flow, user, form.submission(request))
+    return show(request, ACCOUNT + "mfa_totp.html", form, screen)
+
+
+@require_http_methods(["GET", "POST"])
+@no_store
+@signed_in_required
+@_recently_verified
+def phone(request: HttpRequest, user: User) -> HttpResponse:
+    form = PhoneForm(posted(request), initial={"phone": user.phone or ""})
+    screen = pages.phone_page(typed(request).flow, user, form.submission(request))
+    return show(request, ACCOUNT + "mfa_phone.html", form, screen)
+
+
+@require_http_methods(["GET", "POST"])
+@no_store
+@signed_in_required
+@_recently_verified
+def backup_codes(request: HttpRequest, user: User) -> HttpResponse:
+    """GET offers a new set; its POST shows the set once (the codes are in that response only)."""
+    ctx = typed(request).flow
+    nonce = request.POST.get("nonce", "")[:64]
+    screen = (
+        pages.create_backup_codes(ctx, user, nonce)
+        if request.method == "POST"
+        else pages.offer_backup_codes(ctx, user)
     )
-    return buffer.getvalue().decode()
-
-
-def _render(request: HttpRequest, template: str, context: dict, form) -> HttpResponse:  # type: ignore[no-untyped-def]
-    return render(request, template, context, status=400 if form.errors else 200)
-
-
-def _back(task: bool) -> HttpResponse:
-    return redirect("authflows:task-setup-mfa" if task else "authflows:account")
-
-
-def _enrolled(request: HttpRequest, user: User, *, task: bool, message: str) -> HttpResponse:
-    """A real method was added: the pending task (if any) is done, else back to the account."""
-    if task:
-        return redirect(session_flow.finish_task(request, user))
-    messages.success(request, message)
-    return redirect("authflows:account")
-
-
-def _base_context(request: HttpRequest, user: User, *, task: bool, method: str) -> dict:
-    settings = request.instance_settings  # type: ignore[attr-defined]
-    others = [m for m in mfa_flow.addable_methods(user, settings) if m != method] if task else []
-    return {"task": task, "method": method, "others": others}
-
-
-# --- authenticator app ---------------------------------------------------------------------
-
-
-def _totp(request: HttpRequest, user: User, *, task: bool) -> HttpResponse:
-    settings = request.instance_settings  # type: ignore[attr-defined]
-    try:
-        enrolment = mfa_flow.start_totp(user, settings=settings, session=request.session)
-    except FlowError:  # off in the Dashboard, or already added
-        return _back(task)
-    form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            mfa_flow.confirm_totp(
-                request,
-                user,
-                settings=settings,
-                code=form.cleaned_data["code"],
-                enrolment=enrolment,
-            )
-        except FlowError as error:
-            form.add_flow_error(error)
-        else:
-            return _enrolled(request, user, task=task, message=_("Authenticator app added."))
-    context = {
-        **_base_context(request, user, task=task, method=mfa_flow.TOTP),
-        "status": "setup-mfa" if task else "mfa_totp",
-        "form": form,
-        "qr_svg": mark_safe(qr_svg(enrolment.uri)),  # noqa: S308 - segno's own markup
-        "secret": enrolment.secret,
-        # Groups of four are easier to type; authenticator apps ignore the spaces.
-        "secret_groups": " ".join(
-            enrolment.secret[i : i + 4] for i in range(0, len(enrolment.secret), 4)
-        ),
-        "uri": enrolment.uri,
-    }
-    return _render(request, "authflows/account/mfa_totp.html", context, form)
+    return show(request, ACCOUNT + "mfa_backup_codes.html", None, screen)
 
 
 @require_http_methods(["GET", "POST"])
+@no_store
 @signed_in_required
-def totp(request: HttpRequest) -> HttpResponse:
-    return _totp(request, request.user, task=False)  # type: ignore[arg-type]
-
-
-# --- SMS codes -------------------------------------------------------------------------------
-
-
-def _phone(request: HttpRequest, user: User, *, task: bool) -> HttpResponse:
-    settings = request.instance_settings  # type: ignore[attr-defined]
-    if mfa_flow.PHONE not in mfa_flow.addable_methods(user, settings):
-        return _back(task)
-    form = PhoneForm(request.POST or None, initial={"phone": user.phone or ""})
-    action = request.POST.get("action", "")
-    challenge, notice, pending = None, "", ""
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            if action == "send":
-                challenge = mfa_flow.start_phone(
-                    request, user, settings=settings, phone=data["phone"]
-                )
-                if challenge is None:  # an already verified number: added at once
-                    return _enrolled(request, user, task=task, message=_("SMS codes added."))
-                pending = challenge.verification.target if challenge.verification else ""
-            elif action == "resend":
-                pending = mfa_flow.pending_phone(user, settings)
-                notice = "sent"
-                challenge = mfa_flow.start_phone(
-                    request, user, settings=settings, phone=pending, resend=True
-                )
-            elif action == "verify":
-                mfa_flow.confirm_phone(request, user, settings=settings, code=data["code"])
-                return _enrolled(request, user, task=task, message=_("SMS codes added."))
-        except FlowError as error:
-            form.add_flow_error(error)
-            notice = ""
-    if not pending and action != "send":
-        pending = mfa_flow.pending_phone(user, settings)
-    asked_number = request.GET.get("step") == "number" or (action == "send" and form.errors)
-    context = {
-        **_base_context(request, user, task=task, method=mfa_flow.PHONE),
-        "status": "setup-mfa" if task else "mfa_phone",
-        "form": form,
-        "step": "code" if pending and not asked_number else "number",
-        "pending": pending,
-        "challenge": challenge,
-        "notice": notice,
-    }
-    return _render(request, "authflows/account/mfa_phone.html", context, form)
+def remove(request: HttpRequest, user: User, method: str) -> HttpResponse:
+    form = CodeForm(posted(request))
+    screen = pages.remove_page(
+        typed(request).flow, user, Strategy(method), form.submission(request)
+    )
+    return show(request, ACCOUNT + "mfa_remove.html", form, screen)
 
 
 @require_http_methods(["GET", "POST"])
-@signed_in_required
-def phone(request: HttpRequest) -> HttpResponse:
-    return _phone(request, request.user, task=False)  # type: ignore[arg-type]
-
-
-# --- backup codes and removal -----------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-@signed_in_required
-def backup_codes(request: HttpRequest) -> HttpResponse:
-    """POST makes a new set and shows it, once: the codes are in this response only."""
-    if request.method == "GET":
-        return redirect(reverse("authflows:account") + "#mfa")
-    settings = request.instance_settings  # type: ignore[attr-defined]
-    try:
-        codes = mfa_flow.create_backup_codes(request, request.user, settings=settings)  # type: ignore[arg-type]
-    except FlowError as error:
-        messages.error(request, error.message)
-        return redirect("authflows:account")
-    context = {"status": "mfa_backup_codes", "codes": codes, "codes_text": "\n".join(codes) + "\n"}
-    response = render(request, "authflows/account/mfa_backup_codes.html", context)
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-@require_http_methods(["GET", "POST"])
-@signed_in_required
-def remove(request: HttpRequest, method: str) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    settings = request.instance_settings  # type: ignore[attr-defined]
-    if method not in mfa_flow.enrolled_methods(user):
-        return redirect("authflows:account")
-    form = PasswordForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            mfa_flow.remove_method(
-                request,
-                user,
-                settings=settings,
-                method=method,
-                password=form.cleaned_data["password"],
-            )
-        except FlowError as error:
-            form.add_flow_error(error)
-        else:
-            messages.success(request, _("Method removed."))
-            return redirect("authflows:account")
-    context = {"status": "mfa_remove", "form": form, "method": method}
-    return _render(request, "authflows/account/mfa_remove.html", context, form)
-
-
-# --- the setup-mfa session task ----------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
+@no_store
 def task_setup_mfa(request: HttpRequest) -> HttpResponse:
-    """Require MFA: the session stays pending (signed out everywhere else) until the user adds
-    a real method here; then it becomes active and continues to the original redirect_url."""
-    user = session_flow.pending_user(request)
-    if user is None or session_flow.pending_task(request) != session_flow.TASK_SETUP_MFA:
-        return redirect("authflows:sign-in")
-    settings = request.instance_settings  # type: ignore[attr-defined]
-    methods = mfa_flow.addable_methods(user, settings)
-    if mfa_flow.usable_methods(user, settings) or not methods:
-        # A method was added elsewhere meanwhile (or none can be added here): this task can't
-        # finish the sign-in; signing in again asks for the method the account has now.
-        session_flow.drop_pending(request)
-        return redirect("authflows:sign-in")
-    if not mfa_flow.needs_setup(user, settings):  # Require MFA was turned off meanwhile
-        return redirect(session_flow.finish_task(request, user))
-    asked = request.POST.get("method") or request.GET.get("method")
-    method = asked if asked in methods else methods[0]
-    if method == mfa_flow.TOTP:
-        return _totp(request, user, task=True)
-    return _phone(request, user, task=True)
+    """Require MFA: the pending session adds a method here before it becomes active."""
+    form = PhoneForm(posted(request))
+    asked = request.POST.get("method") or request.GET.get("method", "")
+    screen = pages.setup_task(typed(request).flow, form.submission(request), asked=asked[:32])
+    template = "mfa_phone.html" if screen.strategy == Strategy.PHONE_CODE else "mfa_totp.html"
+    return show(request, ACCOUNT + template, form, screen)

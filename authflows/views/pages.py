@@ -5,7 +5,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from authflows.flows import session as session_flow
+from authflows.flows import activation
+from authflows.http import typed
 from authflows.models import OutboxMessage
 
 
@@ -16,19 +17,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
-    session_flow.sign_out(request)
+    activation.sign_out(typed(request).flow)
     return redirect("authflows:home")
-
-
-def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
-    response = render(
-        request,
-        "authflows/too_many_requests.html",
-        {"retry_after": retry_after, "status": "rate_limited"},
-        status=429,
-    )
-    response["Retry-After"] = str(retry_after)
-    return response
 
 
 @require_GET
@@ -36,5 +26,5 @@ def dev_outbox(request: HttpRequest) -> HttpResponse:
     """DEBUG only: the latest emails and SMS, so a developer can sign in locally."""
     if not settings.DEBUG:
         raise Http404
-    messages = OutboxMessage.objects.all()[:50]
-    return render(request, "authflows/dev/outbox.html", {"messages": messages, "status": "outbox"})
+    context = {"messages": OutboxMessage.objects.all()[:50], "status": "outbox"}
+    return render(request, "authflows/dev/outbox.html", context)

@@ -115,11 +115,11 @@ def test_decision_table(row, instance, make_user, client, mailoutbox, sms_outbox
     assert attempt.supported_second_factors[0] == strategy
     if strategy == "totp":
         assert response["Location"] == "/sign-in/factor-two/"
-        assert (attempt.status, attempt.second_factor_reason) == ("needs_second_factor", "mfa")
+        assert (attempt.status, attempt.reason) == ("needs_second_factor", "mfa")
     else:
         assert response["Location"] == CLIENT_TRUST_URL
         assert attempt.supported_second_factors == [strategy]
-        assert (attempt.status, attempt.second_factor_reason) == (
+        assert (attempt.status, attempt.reason) == (
             "needs_client_trust",
             "client_trust",
         )
@@ -144,7 +144,7 @@ def test_legacy_status_reports_needs_second_factor_on_the_client_trust_page(
     response = sign_in(client, "ada@example.com")
     assert response["Location"] == CLIENT_TRUST_URL
     attempt = SignInAttempt.objects.get()
-    assert (attempt.status, attempt.second_factor_reason) == ("needs_second_factor", "client_trust")
+    assert (attempt.status, attempt.reason) == ("needs_second_factor", "client_trust")
     page = client.get(CLIENT_TRUST_URL)
     assert page_status(page) == "needs_second_factor"
     assert "Verify your account" in page.content.decode()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from authflows.flows.session import safe_redirect_url
-from tests.conftest import error_codes, sign_in
+from authflows.flows.redirects import safe_redirect_url
+from tests.conftest import context_of, error_codes, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def test_other_redirect_urls_go_to_the_home_page(client, user, url):
 
 @pytest.mark.parametrize("url", REFUSED)
 def test_safe_redirect_url_refuses(rf, url):
-    assert safe_redirect_url(rf.get("/"), url) == ""
+    assert safe_redirect_url(context_of(rf.get("/")), url) == ""
 
 
 def test_nul_byte_in_redirect_url_does_not_block_sign_in(client, user):
@@ -83,7 +83,7 @@ def test_redirect_url_is_escaped_in_the_page(client, db):
 
 
 def test_https_page_refuses_a_downgrade_to_http(rf):
-    request = rf.get("/", secure=True)
+    request = context_of(rf.get("/", secure=True))
     assert safe_redirect_url(request, "http://testserver/user/") == ""
     assert safe_redirect_url(request, "https://testserver/user/") == "https://testserver/user/"
 

@@ -59,8 +59,9 @@ def chromium() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def new_page(chromium: Browser, live_server) -> Iterator[Callable[[], Page]]:  # type: ignore[no-untyped-def]
+def new_page(chromium: Browser, live_server, settings) -> Iterator[Callable[[], Page]]:  # type: ignore[no-untyped-def]
     """Open a page in a fresh browser profile (its own cookies): a new device."""
+    settings.AUTHFLOWS_PUBLIC_ORIGIN = live_server.url  # emailed links lead to this server
     contexts = []
 
     def open_page() -> Page:

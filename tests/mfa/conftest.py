@@ -70,8 +70,20 @@ def enrol_phone(client: Client, sms_outbox: list, phone: str = PHONE) -> None:
     assert response.status_code == 302, response.content.decode()
 
 
+def reverify(client: Client, password: str = PASSWORD) -> None:
+    """Prove it's you again on /user/verify/ (MFA changes need a recent proof)."""
+    response = client.post("/user/verify/", {"password": password, "action": "verify"})
+    assert response.status_code == 302, response.content.decode()
+
+
+def backup_codes_form(client: Client) -> dict[str, str]:
+    """The offer page's form, as a browser posts it (with its one-time nonce)."""
+    page = client.get("/user/mfa/backup-codes/").content.decode()
+    return {"nonce": re.search(r'name="nonce" value="([^"]+)"', page).group(1)}
+
+
 def create_backup_codes(client: Client) -> list[str]:
-    response = client.post("/user/mfa/backup-codes/")
+    response = client.post("/user/mfa/backup-codes/", backup_codes_form(client))
     assert response.status_code == 200, response.content.decode()
     return re.findall(r"<li><code>([a-z0-9]{4}-[a-z0-9]{4})</code></li>", response.content.decode())
 

@@ -11,7 +11,13 @@ import pytest
 from authflows import clock
 from authflows.models import AuthEvent, BackupCode
 from tests.conftest import error_codes
-from tests.mfa.conftest import create_backup_codes, enrol_totp, sign_out, start_mfa_sign_in
+from tests.mfa.conftest import (
+    backup_codes_form,
+    create_backup_codes,
+    enrol_totp,
+    sign_out,
+    start_mfa_sign_in,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +31,7 @@ def _use(client, code: str, **extra: str):  # type: ignore[no-untyped-def]
 def test_codes_need_a_real_method_first(signed_in, user):
     page = signed_in.get("/user/").content.decode()
     assert "Create backup codes" not in page
-    response = signed_in.post("/user/mfa/backup-codes/")
+    response = signed_in.post("/user/mfa/backup-codes/", backup_codes_form(signed_in))
     assert response["Location"] == "/user/"
     assert not BackupCode.objects.filter(user=user).exists()
 
@@ -33,7 +39,7 @@ def test_codes_need_a_real_method_first(signed_in, user):
 def test_a_set_is_shown_once_with_copy_and_download(signed_in, user):
     enrol_totp(signed_in)
     assert "Create backup codes" in signed_in.get("/user/").content.decode()
-    response = signed_in.post("/user/mfa/backup-codes/")
+    response = signed_in.post("/user/mfa/backup-codes/", backup_codes_form(signed_in))
     page = response.content.decode()
     codes = re.findall(r"<li><code>([a-z0-9]{4}-[a-z0-9]{4})</code></li>", page)
     assert len(codes) == len(set(codes)) == 10
@@ -49,7 +55,22 @@ def test_a_set_is_shown_once_with_copy_and_download(signed_in, user):
     account = signed_in.get("/user/").content.decode()
     assert 'data-backup-codes-left="10"' in account
     assert not any(code in account for code in codes)
-    assert signed_in.get("/user/mfa/backup-codes/")["Location"].startswith("/user/")
+    offer = signed_in.get("/user/mfa/backup-codes/").content.decode()
+    assert not any(code in offer for code in codes)
+
+
+def test_a_reloaded_codes_page_makes_no_new_set(signed_in, user):
+    """Reloading the page that shows the codes resubmits its form: the set stays, and the
+    page says the codes were shown already instead of silently making another set."""
+    enrol_totp(signed_in)
+    form = backup_codes_form(signed_in)
+    first = signed_in.post("/user/mfa/backup-codes/", form).content.decode()
+    hashes = set(BackupCode.objects.filter(user=user).values_list("code_hash", flat=True))
+    again = signed_in.post("/user/mfa/backup-codes/", form)
+    assert again.status_code == 200
+    assert "were already shown" in again.content.decode()
+    assert set(BackupCode.objects.filter(user=user).values_list("code_hash", flat=True)) == hashes
+    assert "<li><code>" in first and "<li><code>" not in again.content.decode()
 
 
 def test_a_new_set_replaces_the_old(client, signed_in):
@@ -67,7 +88,7 @@ def test_codes_refused_when_the_dashboard_has_them_off(signed_in, user, instance
     enrol_totp(signed_in)
     instance(mfa_backup_code=False)
     assert "Create backup codes" not in signed_in.get("/user/").content.decode()
-    signed_in.post("/user/mfa/backup-codes/")
+    signed_in.post("/user/mfa/backup-codes/", backup_codes_form(signed_in))
     assert not BackupCode.objects.filter(user=user).exists()
 
 

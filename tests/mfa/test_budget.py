@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from tests.conftest import PASSWORD, last_code, sign_in
-from tests.mfa.conftest import PHONE, app_code, shown_secret
+from tests.mfa.conftest import PHONE, app_code, backup_codes_form, shown_secret
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sms_on")]
 
@@ -25,8 +25,9 @@ def test_account_pages(signed_in, sms_outbox, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
         response = c.post("/user/mfa/phone/", {"code": code, "action": "verify"})
     assert response.status_code == 302
+    form = backup_codes_form(c)
     with django_assert_max_num_queries(8):
-        assert c.post("/user/mfa/backup-codes/").status_code == 200
+        assert c.post("/user/mfa/backup-codes/", form).status_code == 200
     with django_assert_max_num_queries(8):
         assert c.post("/user/mfa/phone/remove/", {"password": PASSWORD}).status_code == 302
 

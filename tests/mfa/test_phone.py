@@ -8,7 +8,14 @@ import pytest
 from authflows import clock
 from authflows.models import AuthEvent, PhoneMFA, User
 from tests.conftest import PASSWORD, error_codes, last_code, page_status, sign_in
-from tests.mfa.conftest import PHONE, enrol_phone, enrol_totp, sign_out, start_mfa_sign_in
+from tests.mfa.conftest import (
+    PHONE,
+    enrol_phone,
+    enrol_totp,
+    reverify,
+    sign_out,
+    start_mfa_sign_in,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sms_on")]
 
@@ -33,7 +40,8 @@ def test_enrolment_sends_a_code_then_adds_the_number(signed_in, user, sms_outbox
     assert 'autocomplete="one-time-code"' in html and 'inputmode="numeric"' in html
     assert [m.to for m in sms_outbox] == [PHONE]
     response = _verify(signed_in, last_code(sms_outbox[-1].body))
-    assert response["Location"] == "/user/"
+    # The first method added: backup codes are offered next.
+    assert response["Location"] == "/user/mfa/backup-codes/"
     assert PhoneMFA.objects.get(user=user).phone == PHONE
     assert AuthEvent.objects.filter(kind=AuthEvent.Kind.MFA_ENABLED, user=user).exists()
     assert PHONE in signed_in.get("/user/").content.decode()
@@ -43,7 +51,7 @@ def test_a_verified_account_phone_is_added_at_once(client, make_user, sms_outbox
     make_user(phone=PHONE, phone_verified=True)
     sign_in(client, "ada@example.com")
     response = _send(client, PHONE)
-    assert response["Location"] == "/user/"
+    assert response["Location"] == "/user/mfa/backup-codes/"
     assert sms_outbox == []
     assert PhoneMFA.objects.filter(phone=PHONE).exists()
 
@@ -68,6 +76,7 @@ def test_enrolment_wrong_code(signed_in, user, sms_outbox):
 def test_enrolment_expired_code(signed_in, user, sms_outbox):
     _send(signed_in)
     clock.advance(601)
+    reverify(signed_in)  # ten minutes after signing in, a change needs a fresh proof
     response = _verify(signed_in, last_code(sms_outbox[-1].body))
     assert error_codes(response) == ["verification_expired"]
     assert not PhoneMFA.objects.filter(user=user).exists()

@@ -12,7 +12,7 @@ import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from authflows import clock
-from authflows.models import AuthEvent
+from authflows.models import AuthEvent, BackupCode
 from tests.conftest import error_codes, page_status
 from tests.mfa.conftest import (
     app_code,
@@ -91,7 +91,11 @@ def test_confirming_with_the_app_code_activates(signed_in, user):
     secret = shown_secret(signed_in.get("/user/mfa/totp/").content.decode())
     response = signed_in.post("/user/mfa/totp/", {"code": app_code(secret), "action": "verify"})
     assert response.status_code == 302
-    assert response["Location"] == "/user/"
+    # The first method added: backup codes are offered next (with a button, never silently).
+    assert response["Location"] == "/user/mfa/backup-codes/"
+    offer = signed_in.get(response["Location"])
+    assert "Create backup codes" in offer.content.decode()
+    assert not BackupCode.objects.filter(user=user).exists()
     assert TOTPDevice.objects.filter(user=user, confirmed=True).count() == 1
     assert AuthEvent.objects.filter(kind=AuthEvent.Kind.MFA_ENABLED, user=user).exists()
     account = signed_in.get("/user/").content.decode()

@@ -139,7 +139,9 @@ def test_wrong_expired_and_exhausted_codes(client, user, mailoutbox):
     ]
     assert answers[0] == ["form_code_incorrect"]
     assert answers[-1] == ["verification_failed"]
-    assert User.objects.get().failed_attempts == 5
+    # Each wrong code counts toward the account's lockout (and is audited).
+    failed = AuthEvent.objects.filter(kind=AuthEvent.Kind.CODE_FAILED, user=User.objects.get())
+    assert failed.count() == 5
     clock.advance(31)
     client.post(FACTOR_ONE, {"strategy": "email_code", "action": "resend"})
     clock.advance(10 * 60 + 1)

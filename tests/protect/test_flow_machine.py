@@ -64,7 +64,7 @@ class SignInMachine(RuleBasedStateMachine):
             model.objects.all().delete()
         ClientRow.objects.all().delete()
         TOTPDevice.objects.update(last_t=-1)
-        User.objects.update(failed_attempts=0, locked_until=None, locked_indefinitely=False)
+        User.objects.update(locked_until=None, locked_indefinitely=False)
         clock.reset()
         cache.clear()
         mail.outbox = []

@@ -14,10 +14,9 @@ from django.test import Client
 
 from authflows.factors import FactorContext, Outcome, codes, get_factor
 from authflows.factors.backup_code import remaining, replace_codes
-from authflows.factors.code_factors import verify_link
-from authflows.models import InstanceSettings, SignInAttempt, User, Verification
-from authflows.protect import lockout
-from tests.conftest import last_code, sign_in
+from authflows.factors.code_factors import open_link
+from authflows.models import AuthEvent, InstanceSettings, SignInAttempt, User, Verification
+from tests.conftest import error_codes, last_code, sign_in
 from tests.protect.conftest import totp_code
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -96,7 +95,7 @@ def test_email_link_is_used_once(client, user, instance, mailoutbox):
     instance(email_verification="link")
     body, attempt = client_trust_attempt(client, user, mailoutbox)
     token = re.search(r"token=([\w-]+)", body).group(1)
-    assert verify_link(token)[0] is Outcome.OK
+    assert open_link(token)[0] is Outcome.OK
     outcomes = race(lambda n: get_factor("email_link").verify(context(attempt), ""))
     assert outcomes.count(Outcome.OK) == 1
 
@@ -105,7 +104,7 @@ def test_email_link_opened_ten_times_at_once_stays_single_use(client, user, inst
     instance(email_verification="link")
     body, attempt = client_trust_attempt(client, user, mailoutbox)
     token = re.search(r"token=([\w-]+)", body).group(1)
-    opened = race(lambda n: verify_link(token)[0])
+    opened = race(lambda n: open_link(token)[0])
     assert set(opened) == {Outcome.OK}  # opening verifies; it does not consume
     outcomes = race(lambda n: get_factor("email_link").verify(context(attempt), ""))
     assert outcomes.count(Outcome.OK) == 1
@@ -136,12 +135,23 @@ def test_parallel_wrong_guesses_count_at_most_five(client, user, mailoutbox):
     assert codes.check_code(verification, code) is Outcome.FAILED
 
 
-def test_simultaneous_failures_lock_once(user, instance):
-    settings = instance(lockout_max_attempts=5)
-    User.objects.filter(pk=user.pk).update(failed_attempts=4)
-    locked = race(lambda n: lockout.record_failure(User.objects.get(pk=user.pk), settings))
-    assert locked.count(True) == 1
+def test_thirty_simultaneous_wrong_passwords_check_at_most_the_maximum(user, instance, mailoutbox):
+    """The lockout reserves each attempt before the (slow) password check: of 30 guesses
+    posted at once with a maximum of 10, exactly 10 are checked and the rest are refused as
+    locked; the account locks once and its owner gets one email."""
+    instance(lockout_max_attempts=10, client_trust=False)
+
+    def guess(n: int) -> list[str]:
+        return error_codes(sign_in(Client(), user.email, f"wrong-guess-{n}"))
+
+    answers = race(guess, 30)
+    assert answers.count(["form_password_incorrect"]) == 10, answers
+    assert answers.count(["user_locked"]) == 20, answers
+    checked = AuthEvent.objects.filter(kind=AuthEvent.Kind.SIGN_IN_FAILED, user=user)
+    assert checked.count() == 10
+    assert AuthEvent.objects.filter(kind=AuthEvent.Kind.USER_LOCKED, user=user).count() == 1
     assert User.objects.get(pk=user.pk).locked_until is not None
+    assert [m.subject for m in mailoutbox].count(mailoutbox[-1].subject) == 1
 
 
 def test_simultaneous_new_backup_code_sets_leave_one_set(user, totp_device):

@@ -9,11 +9,11 @@ import pytest
 from django.test import Client, RequestFactory
 
 from authflows import clock
-from authflows.clients import ClientRef
-from authflows.models import AuthEvent, InstanceSettings, TrustedClient, UserSession
-from authflows.protect.user_sessions import after_password_change, after_password_reset
-from authflows.sessions import SessionStore
-from tests.conftest import PASSWORD, sign_in
+from authflows.flows.user_sessions import after_password_change, after_password_reset
+from authflows.models import AuthEvent, TrustedClient, UserSession
+from authflows.protect import audit
+from authflows.session_store import SessionStore
+from tests.conftest import PASSWORD, context_of, sign_in
 from tests.protect.conftest import complete_client_trust
 
 pytestmark = pytest.mark.django_db
@@ -64,21 +64,18 @@ def _request_for(browser: Client, user) -> object:  # type: ignore[no-untyped-de
     request = RequestFactory().post("/user/password/")
     request.session = SessionStore(session_key=browser.cookies["sessionid"].value)
     request.user = user
-    request.instance_settings = InstanceSettings.load()
-    request.authflows_client = ClientRef(request)
     return request
 
 
 def test_after_password_change_keeps_this_session_only(signed_in, user, trusted_browser):
     here, elsewhere = signed_in(), signed_in()
     request = _request_for(here, user)
+    ctx = context_of(request)
     user.set_password("a-brand-new-passphrase-for-ada")
     user.save()
-    after_password_change(request, user)
+    after_password_change(ctx, user)
     request.session.save()
-    from authflows.protect import audit
-
-    audit.flush(request)
+    audit.flush(ctx)
     assert not is_signed_in(elsewhere)
     assert list(UserSession.objects.filter(user=user).values_list("session_key", flat=True)) == [
         request.session.session_key
@@ -89,9 +86,7 @@ def test_after_password_change_keeps_this_session_only(signed_in, user, trusted_
 
 def test_after_password_reset_ends_every_session(signed_in, user, trusted_browser):
     browsers = [signed_in(), signed_in()]
-    request = RequestFactory().post("/sign-in/reset-password/")
-    request.authflows_client = ClientRef(request)
-    after_password_reset(request, user)
+    after_password_reset(context_of(RequestFactory().post("/sign-in/reset-password/")), user)
     assert not any(is_signed_in(b) for b in browsers)
     assert not TrustedClient.objects.filter(user=user).exists()
 

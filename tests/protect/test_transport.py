@@ -13,13 +13,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.auth.models import AnonymousUser
-from django.test import Client, RequestFactory
+from django.test import Client
 from django.urls import URLPattern, get_resolver
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from authflows.factors.backup_code import replace_codes
-from authflows.models import InstanceSettings
+from authflows.protect import ratelimit
 from tests.conftest import PASSWORD, sign_in
 from tests.protect.conftest import complete_client_trust
 
@@ -223,12 +222,12 @@ def every_page(user, make_user, instance, signed_in, mailoutbox, settings):  # t
     pages.append(("home signed in", account.get("/")))
     pages.append(("account", account.get("/user/")))
     pages.append(("session exists", account.post("/sign-in/", {"identifier": "ada@example.com"})))
-    from authflows.views.pages import too_many_requests
-
-    request = RequestFactory().get("/")
-    request.instance_settings = InstanceSettings.load()
-    request.user = AnonymousUser()
-    pages.append(("too many requests", too_many_requests(request, 7)))
+    limited, ratelimit.enabled = Client(REMOTE_ADDR="203.0.113.77"), True
+    for _ in range(6):
+        response = limited.post("/sign-in/", {"identifier": "nobody@example.com", "password": "x"})
+    ratelimit.enabled = False
+    assert response.status_code == 429
+    pages.append(("too many requests", response))
     return pages
 
 

@@ -8,9 +8,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
+from authflows.errors import FlowError
 from authflows.flows import passwords
-from authflows.flows.errors import FlowError
-from authflows.flows.sign_up import validate_username
+from authflows.flows.sign_up.fields import validate_username
 from authflows.models import InstanceSettings
 from tests.conftest import error_codes
 

@@ -92,14 +92,6 @@ COMBINATIONS = {
         {"legalAccepted": "on"},
         {"email": "new@example.com"},
     ),
-    "passwordless": (
-        {"password_sign_up": False},
-        ["emailAddress"],
-        {"username": "ignored"},
-        ["emailAddress"],
-        {"emailAddress": "new@example.com"},
-        {"email": "new@example.com", "email_verified": True},
-    ),
 }
 ALL_FIELDS = [
     "emailAddress",
@@ -144,6 +136,25 @@ def test_each_dashboard_combination(client, instance, mailoutbox, sms_outbox, na
     assert SignUpAttempt.objects.get().status == "complete"
     assert TrustedClient.objects.filter(user=user).exists()
     assert user.has_usable_password() == ("password" in fields)
+
+
+@pytest.mark.parametrize("posted", [{}, {"username": "a-field-this-dashboard-has-off"}])
+def test_an_empty_sign_up_names_what_is_missing(client, instance, mailoutbox, posted):
+    """Nothing usable posted: the page says what is needed instead of moving on silently."""
+    instance(password_sign_up=False)
+    response = client.post("/sign-up/", posted)
+    assert response.status_code == 400
+    assert error_codes(response) == ["form_param_missing"]
+    assert 'id="emailAddress-error"' in response.content.decode()
+    assert not SignUpAttempt.objects.exists()
+    response = follow_sign_up(client, client.post("/sign-up/", {"emailAddress": "new@example.com"}))
+    assert response["Location"] == "/"
+    user = User.objects.get()
+    assert (user.email, user.email_verified, user.has_usable_password()) == (
+        "new@example.com",
+        True,
+        False,
+    )
 
 
 def test_legal_consent_is_recorded(client, instance, mailoutbox):
@@ -314,7 +325,7 @@ def test_abandoned_after_24_hours(client, mailoutbox, db):
 
 
 def test_abandon_stale_attempts(client, db):
-    from authflows.flows.sign_up import abandon_stale_attempts
+    from authflows.flows.sign_up.attempts import abandon_stale as abandon_stale_attempts
 
     client.post("/sign-up/", {"emailAddress": "new@example.com"})
     assert abandon_stale_attempts() == 0

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from authflows.flows.sign_in import clear_expired_attempts
-from authflows.flows.sign_up import abandon_stale_attempts
+from authflows.flows import housekeeping
 
 
 class Command(BaseCommand):
     help = "Abandon stale sign-ups and delete long-expired sign-in attempts."
 
     def handle(self, *args: object, **options: object) -> None:
-        abandoned = abandon_stale_attempts()
-        deleted = clear_expired_attempts()
+        abandoned, deleted = housekeeping.clear_stale()
         self.stdout.write(f"abandoned {abandoned} sign-ups; deleted {deleted} sign-in attempts")

@@ -20,6 +20,15 @@ MESSAGES = {
         "A code was sent a moment ago. You can ask for a new one in %(seconds)s seconds."
     ),
     "form_identifier_exists": _("That identifier is taken. Sign in instead, or use another one."),
+    "form_identifier_exists.email_address": _(
+        "That email address is taken. Sign in instead, or use another one."
+    ),
+    "form_identifier_exists.phone_number": _(
+        "That phone number is taken. Sign in instead, or use another one."
+    ),
+    "form_identifier_exists.username": _(
+        "That username is taken. Sign in instead, or use another one."
+    ),
     "form_password_length_too_short": _("Passwords must be %(min)s characters or more."),
     "form_password_length_too_long": _("Passwords must be at most %(max)s characters."),
     "form_password_pwned": _(
@@ -44,6 +53,8 @@ MESSAGES = {
     "sign_up_expired": _("Your sign-up expired. Start again."),
     "sign_up_closed": _("Sign-up is closed. Ask an administrator for an account."),
     "verification_missing": _("There is nothing to verify here."),
+    "reverification_required": _("For your security, confirm it's you before making this change."),
+    "service_unavailable": _("This service is briefly unavailable. Try again in a moment."),
 }
 
 
@@ -56,14 +67,37 @@ class FlowError(Exception):
         self.code = code
         self.field = field
         self.params = params
-        # A variant of the sentence under the same code (e.g. an indefinite `user_locked`).
+        # A variant of the sentence under the same code (e.g. an indefinite `user_locked`, or
+        # `form_identifier_exists` naming the field).
         self.message_key = message_key or code
+        if not message_key and f"{code}.{field}" in MESSAGES:
+            self.message_key = f"{code}.{field}"
         super().__init__(code)
 
     @property
     def message(self) -> str:
         template = MESSAGES.get(self.message_key, _("Something went wrong. Try again."))
         return str(template) % self.params if self.params else str(template)
+
+
+class DetailedFlowError(FlowError):
+    """A FlowError whose sentence comes from elsewhere (e.g. one of Django's validators)."""
+
+    def __init__(self, code: str, *, detail: str, field: str = "__all__") -> None:
+        super().__init__(code, field=field)
+        self.detail = detail
+
+    @property
+    def message(self) -> str:
+        return self.detail
+
+
+class FlowErrors(FlowError):
+    """Several refusals at once, one per field (a sign-up form has many fields)."""
+
+    def __init__(self, errors: list[FlowError]) -> None:
+        super().__init__(errors[0].code, field=errors[0].field)
+        self.errors = errors
 
 
 class RateLimited(Exception):

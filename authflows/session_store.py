@@ -17,6 +17,7 @@ from django.db import DatabaseError, IntegrityError
 from django.utils.crypto import get_random_string
 
 from authflows import clock
+from authflows.models import UserSession
 
 CLIENT_ID_SESSION_KEY = "_authflows_client_id"
 META_SESSION_KEY = "_authflows_meta"
@@ -27,9 +28,7 @@ class SessionStore(CachedDBStore):
     _rotated_from: str | None = None
 
     @classmethod
-    def get_model_class(cls):  # type: ignore[no-untyped-def]
-        from authflows.models import UserSession
-
+    def get_model_class(cls) -> type[UserSession]:
         return UserSession
 
     def _get_new_session_key(self) -> str:
@@ -103,8 +102,6 @@ class SessionStore(CachedDBStore):
 
 def end_sessions(session_keys: list[str]) -> None:
     """Delete sessions and their cached copies (sign out other devices, password change)."""
-    from authflows.models import UserSession
-
     cache = caches[settings.SESSION_CACHE_ALIAS]
     cache.delete_many([SessionStore.cache_key_prefix + key for key in session_keys])
     UserSession.objects.filter(session_key__in=session_keys).delete()
