@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from authflows.views import account, factor_one, mfa, pages, sign_in, sign_up
+from authflows.views.health import healthz
 
 app_name = "authflows"
 
@@ -48,9 +49,13 @@ authflows_patterns = [
     path("user/password/", account.change_password, name="change-password"),
     path("user/sessions/end/", account.end_session, name="end-session"),
     path("dev/outbox/", pages.dev_outbox, name="dev-outbox"),
+    path("healthz", healthz, name="healthz"),
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include((authflows_patterns, "authflows"))),
 ]
+
+handler404 = "authflows.observability.page_not_found"
+handler500 = "authflows.observability.server_error"
