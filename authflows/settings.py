@@ -134,6 +134,10 @@ EMAIL_CONFIG = env.email_url(
     "EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"
 )
 vars().update(EMAIL_CONFIG)
+# Or a provider's API through django-anymail (installed separately), e.g.
+# EMAIL_BACKEND=anymail.backends.postmark.EmailBackend ANYMAIL='{"POSTMARK_SERVER_TOKEN": "..."}'
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_CONFIG["EMAIL_BACKEND"])
+ANYMAIL = env.json("ANYMAIL", default={})
 # A hung mail server holds the sending worker for at most this long per network operation.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # The address; the display name is the Dashboard's application name.
