@@ -139,3 +139,58 @@ def test_a_hung_postgresql_holds_a_request_only_for_the_connect_timeout(tmp_path
         hung.close()
     assert [a["status"] for a in answers] == [503, 503]
     assert elapsed < 30  # each connection attempt gives up after DATABASE_CONNECT_TIMEOUT=2
+
+
+SHOW_SETTINGS = """
+import json, django
+django.setup()
+from django.conf import settings as s
+print(json.dumps({
+    "cache": s.CACHES["default"].get("OPTIONS", {}),
+    "database": s.DATABASES["default"].get("OPTIONS", {}),
+    "email_timeout": s.EMAIL_TIMEOUT,
+    "email_backend": s.EMAIL_BACKEND,
+    "anymail": s.ANYMAIL,
+    "tasks": s.TASKS["default"]["BACKEND"],
+    "static": s.STORAGES["staticfiles"]["BACKEND"],
+}))
+"""
+
+
+def production_settings(tmp_path: Path, **extra: str) -> dict[str, object]:
+    env = production_env(tmp_path, **extra)
+    done = subprocess.run(
+        [sys.executable, "-c", SHOW_SETTINGS], env=env, cwd=ROOT, capture_output=True,
+        text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_every_network_dependency_has_a_timeout_in_production(tmp_path):
+    shown = production_settings(
+        tmp_path,
+        DATABASE_URL="postgres://u:p@db.example:5432/authflows",
+        CACHE_URL="redis://cache.example:6379/0",
+    )
+    assert shown["cache"] == {"socket_timeout": 2.0, "socket_connect_timeout": 2.0}
+    assert shown["database"] == {"connect_timeout": 5}
+    assert shown["email_timeout"] == 10
+    assert shown["tasks"] == "django_tasks_db.DatabaseBackend"
+    assert shown["static"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+
+
+def test_a_provider_backend_is_configured_from_the_environment(tmp_path):
+    shown = production_settings(
+        tmp_path,
+        EMAIL_BACKEND="anymail.backends.postmark.EmailBackend",
+        ANYMAIL='{"POSTMARK_SERVER_TOKEN": "token", "REQUESTS_TIMEOUT": 10}',
+        REDIS_TIMEOUT="0.5",
+        CACHE_URL="redis://cache.example:6379/0",
+        DATABASE_URL="postgres://u:p@db.example:5432/authflows",
+        DATABASE_STATEMENT_TIMEOUT_MS="3000",
+    )
+    assert shown["email_backend"] == "anymail.backends.postmark.EmailBackend"
+    assert shown["anymail"] == {"POSTMARK_SERVER_TOKEN": "token", "REQUESTS_TIMEOUT": 10}
+    assert shown["cache"] == {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
+    assert shown["database"] == {"connect_timeout": 5, "options": "-c statement_timeout=3000"}
