@@ -57,10 +57,13 @@ bench: $(DEV)
 	DEBUG=false SECRET_KEY=collectstatic-only $(PY) manage.py collectstatic --noinput -v0
 	TASK_BACKEND=immediate $(PY) bench/run.py $(BENCH_ARGS)
 
-# `manage.py check --deploy` with production settings (DEBUG off, a random SECRET_KEY).
+# `manage.py check --deploy` with production settings (DEBUG off, a random SECRET_KEY), on
+# DATABASE_URL when set, else on an empty database (the development one has test mode on).
 check-deploy: $(RUNTIME)
+	@empty=$$(mktemp -d); trap 'rm -rf "$$empty"' EXIT; \
 	DEBUG=false SECRET_KEY=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(50))") \
 	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-auth.example.com} \
+	DATABASE_URL=$${DATABASE_URL:-sqlite:///$$empty/check-deploy.sqlite3} \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 # The README's deploy recipe (Procfile: release, web, worker, scheduler) on loopback with

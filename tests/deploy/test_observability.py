@@ -95,3 +95,19 @@ def test_healthz_is_not_redirected_to_https(settings, client):
     settings.SECURE_SSL_REDIRECT = True
     assert client.get("/sign-in/").status_code == 301
     assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.urls("tests.deploy.failing_urls")
+def test_a_bug_answers_the_500_page_and_logs_the_traceback_with_the_request_id(caplog):
+    browser = Client(raise_request_exception=False)
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        response = browser.get("/broken/")
+    page = response.content.decode()
+    assert response.status_code == 500
+    assert "Retry-After" not in response
+    assert 'data-status="server_error"' in page and "Something went wrong" in page
+    assert response["X-Request-ID"] in page and 'rel="stylesheet"' in page
+    assert not INLINE.search(page)
+    [record] = [r for r in caplog.records if r.name == "django.request"]
+    assert record.request_id == response["X-Request-ID"]
+    assert "ZeroDivisionError" in caplog.text and "Traceback" in caplog.text
