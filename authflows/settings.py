@@ -166,7 +166,8 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 # Production: WhiteNoise serves `collectstatic`'s output from the app itself: content-hashed
-# names cached for ten years (immutable), gzip and Brotli copies. DEBUG serves the sources.
+# names cached for ten years (immutable), gzip copies (Brotli too with the brotli package).
+# DEBUG serves the sources.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
