@@ -3,12 +3,13 @@
 Every value has a development default so `make run` works on a fresh machine with no
 configuration: SQLite, local-memory cache, console email, outbox SMS, DEBUG on.
 Production sets DEBUG=false and supplies SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL,
-CACHE_URL (redis://) and EMAIL_URL.
+CACHE_URL (redis://) and EMAIL_URL; the README's "Deploy" section lists every variable.
 """
 
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -26,14 +27,20 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.messages",
+    # WhiteNoise serves static files under runserver too, as it does in production.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
     "authflows",
 ]
 
 MIDDLEWARE = [
+    "authflows.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -59,6 +66,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "authflows.context_processors.authflows",
+                "authflows.observability.request_id",
             ],
         },
     },
@@ -73,6 +81,13 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a lock instead of failing at once when two requests write together.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable server fails the connection after a few seconds instead of holding a
+    # worker; optionally, the server cancels statements that run longer than the limit.
+    _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _pg_options.setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
+    if _statement_timeout := env.int("DATABASE_STATEMENT_TIMEOUT_MS", default=0):
+        _pg_options["options"] = f"-c statement_timeout={_statement_timeout}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: local memory by default; CACHE_URL=redis://... (Django's built-in Redis cache) in
@@ -80,6 +95,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://authflows")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "authflows.cache.RedisCache"  # reuses its redis-py clients
+    # A hung or unreachable Redis costs a request at most a couple of seconds.
+    _redis_timeout = env.float("REDIS_TIMEOUT", default=2.0)
+    _redis_options = CACHES["default"].setdefault("OPTIONS", {})
+    _redis_options.setdefault("socket_timeout", _redis_timeout)
+    _redis_options.setdefault("socket_connect_timeout", _redis_timeout)
 
 # Sessions live in the database (so a user's sessions can be listed and ended) with a cache
 # in front, so reading the session costs no query on most requests.
@@ -114,8 +134,28 @@ EMAIL_CONFIG = env.email_url(
     "EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"
 )
 vars().update(EMAIL_CONFIG)
+# Or a provider's API through django-anymail (installed separately), e.g.
+# EMAIL_BACKEND=anymail.backends.postmark.EmailBackend ANYMAIL='{"POSTMARK_SERVER_TOKEN": "..."}'
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_CONFIG["EMAIL_BACKEND"])
+ANYMAIL = env.json("ANYMAIL", default={})
+# A hung mail server holds the sending worker for at most this long per network operation.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# The address; the display name is the Dashboard's application name.
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="authflows <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Messages leave through a task queue (django-tasks, Django 6's Tasks API). "database":
+# django-tasks-db stores each task in the caller's transaction and `manage.py db_worker` sends
+# it, with retries. "immediate": sent inside the request (development: console email and the
+# outbox SMS can neither fail nor hang, and no second process is needed).
+TASK_BACKEND = env.str("TASK_BACKEND", default="immediate" if DEBUG else "database")
+_TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+if TASK_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"TASK_BACKEND must be one of {', '.join(_TASK_BACKENDS)}")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASK_BACKEND]}}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -125,6 +165,20 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+# Production: WhiteNoise serves `collectstatic`'s output from the app itself: content-hashed
+# names cached for ten years (immutable), gzip copies (Brotli too with the brotli package).
+# DEBUG serves the sources.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+# Decided by the DEBUG variable (test runners turn settings.DEBUG off, not the variable).
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_USE_FINDERS = DEBUG
 
 # Security: production defaults (DEBUG off) pass `manage.py check --deploy`.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -140,6 +194,8 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The load balancer's health probe may use plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # A strict Content-Security-Policy: no inline script or style, nothing from other origins.
 CONTENT_SECURITY_POLICY = {
@@ -155,12 +211,28 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# One console handler on the root logger; every line carries the request id. django.request
+# errors (500s, 503s) are written with their traceback, whatever DEBUG says.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "authflows.observability.RequestIdFilter"}},
+    "formatters": {
+        "line": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "line",
+        },
+    },
+    "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
-        "authflows": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+        "django": {"handlers": [], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+        "authflows": {"level": env.str("LOG_LEVEL", default="INFO")},
+        "django_tasks": {"level": env.str("TASKS_LOG_LEVEL", default="WARNING")},
+        "django_tasks_db": {"level": env.str("TASKS_LOG_LEVEL", default="WARNING")},
     },
 }
 
@@ -175,6 +247,9 @@ AUTHFLOWS_DEV_OUTBOX = env.bool("DEV_OUTBOX", default=DEBUG)
 # Where the client's IP comes from behind reverse proxies: read authflows/protect/ip.py first.
 AUTHFLOWS_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AUTHFLOWS_TRUSTED_PROXY_HEADER = env.str("TRUSTED_PROXY_HEADER", default="")
+# A request-id header the reverse proxy sets on every request (e.g. X-Request-ID); unset, each
+# request gets a new id. See authflows/observability.py.
+AUTHFLOWS_REQUEST_ID_HEADER = env.str("REQUEST_ID_HEADER", default="")
 # Rate-limit overrides, e.g. RATE_LIMITS="sign_in_start=10/10;code_send_hourly=5/3600".
 AUTHFLOWS_RATE_LIMITS = env.str("RATE_LIMITS", default="")
 # Scheme and host of emailed links (never the request's Host header), e.g. https://id.example.com

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from authflows.views import account, api, mfa, pages, sign_in, sign_up
+from authflows.views.health import healthz
 
 app_name = "authflows"
 
@@ -52,9 +53,13 @@ authflows_patterns = [
     path("api/sign-in/start/", api.sign_in_start, name="api-sign-in-start"),
     path("api/sign-in/attempt/", api.sign_in_attempt, name="api-sign-in-attempt"),
     path("dev/outbox/", pages.dev_outbox, name="dev-outbox"),
+    path("healthz", healthz, name="healthz"),
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include((authflows_patterns, "authflows"))),
 ]
+
+handler404 = "authflows.observability.page_not_found"
+handler500 = "authflows.observability.server_error"

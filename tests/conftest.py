@@ -64,6 +64,16 @@ def _isolation(settings, request: pytest.FixtureRequest) -> Iterator[None]:  # t
     cache.clear()
 
 
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _immediate_tasks(settings) -> None:  # type: ignore[no-untyped-def]
+    """Queued messages are sent inside the call that queues them, so `mailoutbox` and the SMS
+    outbox hold them when the request returns (tests/delivery/ also runs the real worker)."""
+    settings.TASKS = IMMEDIATE_TASKS
+
+
 @pytest.fixture
 def instance(db) -> Callable[..., InstanceSettings]:  # type: ignore[no-untyped-def]
     """Change Dashboard settings the way the admin does: save the row (cache invalidated)."""

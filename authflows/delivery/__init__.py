@@ -1,45 +1,70 @@
-"""The one layer through which every code and notice leaves: email and SMS."""
+"""The one layer through which every code and notice leaves: email and SMS.
+
+Each call renders the message now (in `locale` when given, else the active language) and
+enqueues one task in the caller's transaction: with the database task backend the task row
+commits or rolls back with the state that needs the message, and a worker (`manage.py
+db_worker`) sends it, retrying with backoff. No request waits on, or fails because of, a mail
+or SMS provider. The queued payload is encrypted (see sealing.py): it carries codes and links.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import logging
+from collections.abc import Mapping
+from typing import Any, Literal
 
-from django.core.mail import EmailMultiAlternatives
-from django.template import TemplateDoesNotExist
-from django.template.loader import render_to_string
+from authflows import clock, observability
+from authflows.delivery import render, sealing
+from authflows.delivery.tasks import deliver_message
 
-from authflows.app_settings import app_settings
-from authflows.delivery.sms import get_sms_backend
-from authflows.models import InstanceSettings, OutboxMessage
-
-logger = logging.getLogger("authflows.delivery")
+__all__ = ["send_decoy", "send_email", "send_sms"]
 
 
-def send_email(*, to: str, event: str, context: dict[str, object]) -> None:
-    """Render authflows/email/<event>_subject.txt, _body.txt (and _body.html) and send it."""
-    settings = InstanceSettings.load()
-    context = {"application_name": settings.application_name, **context}
-    prefix = f"authflows/email/{event}"
-    subject = " ".join(render_to_string(f"{prefix}_subject.txt", context).split())
-    body = render_to_string(f"{prefix}_body.txt", context)
-    message = EmailMultiAlternatives(subject=subject, body=body, to=[to])
-    with contextlib.suppress(TemplateDoesNotExist):
-        message.attach_alternative(render_to_string(f"{prefix}_body.html", context), "text/html")
-    message.send()
-    _keep_copy(OutboxMessage.Channel.EMAIL, to=to, subject=subject, body=body)
+def send_email(
+    *, to: str, event: str, context: Mapping[str, object], locale: str | None = None
+) -> None:
+    """Queue authflows/email/<event>_subject.txt, _body.txt and _body.html for `to`."""
+    if to:
+        _enqueue(render.email(to=to, event=event, context=context, locale=locale))
 
 
-def send_sms(*, to: str, body: str) -> None:
-    get_sms_backend().send(to=to, body=body)
-    _keep_copy(OutboxMessage.Channel.SMS, to=to, subject="", body=body)
+def send_sms(
+    *,
+    to: str,
+    event: str | None = None,
+    context: Mapping[str, object] | None = None,
+    body: str | None = None,
+    locale: str | None = None,
+) -> None:
+    """Queue an SMS: authflows/sms/<event>.txt rendered with `context`, or `body` as given."""
+    if to:
+        _enqueue(render.sms(to=to, event=event, context=context, body=body, locale=locale))
 
 
-def send_decoy() -> None:
-    """Strict enumeration protection: the work of a message for an address with no account,
-    so the request costs the same whether or not an account exists. Nothing is sent."""
+def send_decoy(
+    *,
+    to: str,
+    event: str,
+    context: Mapping[str, object] | None = None,
+    locale: str | None = None,
+    channel: Literal["email", "sms"] = "email",
+) -> None:
+    """Do what send_email() (or send_sms() with `event`) does, to the byte, except that the
+    worker sends nothing: strict enumeration protection calls it where no account exists, so
+    the request renders, encrypts and writes the same as when one does. Pass the context the
+    real message would get (a code of the same length), so the rendered sizes match too."""
+    if channel == "sms":
+        message = render.sms(to=to, event=event, context=context, body=None, locale=locale)
+    else:
+        message = render.email(to=to, event=event, context=context, locale=locale)
+    _enqueue(message, decoy=True)
 
 
-def _keep_copy(channel: str, *, to: str, subject: str, body: str) -> None:
-    if app_settings.DEV_OUTBOX:
-        OutboxMessage.objects.create(channel=channel, to=to, subject=subject[:255], body=body)
+def _enqueue(message: dict[str, Any], *, decoy: bool = False) -> None:
+    payload = {
+        **message,
+        "decoy": int(decoy),
+        "attempt": 0,
+        "first_at": clock.now().timestamp(),
+        "request_id": observability.current_request_id(),
+    }
+    deliver_message.enqueue(sealing.seal(payload))

@@ -43,7 +43,9 @@ class EmailCodeFactor(CodeFactor):
 
     def deliver(self, ctx: FactorContext, *, target: str, secret: str) -> None:
         context = {**ctx.about, "code": secret, "purpose": ctx.purpose, "minutes": 10}
-        delivery.send_email(to=target, event="verification_code", context=context)
+        delivery.send_email(
+            to=target, event="verification_code", context=context, locale=ctx.locale or None
+        )
 
 
 class PhoneCodeFactor(CodeFactor):
@@ -57,10 +59,9 @@ class PhoneCodeFactor(CodeFactor):
         return (mfa.phone if mfa else ctx.user.phone) or ""
 
     def deliver(self, ctx: FactorContext, *, target: str, secret: str) -> None:
-        name = ctx.settings.application_name
+        context = {"code": secret, "purpose": ctx.purpose, "minutes": 10}
         delivery.send_sms(
-            to=target,
-            body=f"{secret} is your {name} verification code. It expires in 10 minutes.",
+            to=target, event="verification_code", context=context, locale=ctx.locale or None
         )
 
 
@@ -76,7 +77,10 @@ class EmailLinkFactor(CodeFactor):
     def deliver(self, ctx: FactorContext, *, target: str, secret: str) -> None:
         context = {**ctx.about, "url": f"{ctx.link_base}?token={secret}", "purpose": ctx.purpose}
         delivery.send_email(
-            to=target, event="verification_link", context={**context, "minutes": 10}
+            to=target,
+            event="verification_link",
+            context={**context, "minutes": 10},
+            locale=ctx.locale or None,
         )
 
     def verify(self, ctx: FactorContext, code: str) -> Outcome:

@@ -17,25 +17,26 @@ def about_request(ctx: FlowContext) -> dict[str, object]:
 def account_locked(ctx: FlowContext, user: User) -> None:
     if user.email:
         context = {"user": user, **about_request(ctx)}
-        delivery.send_email(to=user.email, event="account_locked", context=context)
+        delivery.send_email(
+            to=user.email, event="account_locked", context=context, locale=user.locale or None
+        )
 
 
 def new_sign_in(ctx: FlowContext, user: User) -> None:
     """ "New sign-in to your account": sent after a client-trust verification."""
     if user.email:
         context = {"user": user, **about_request(ctx)}
-        delivery.send_email(to=user.email, event="new_sign_in", context=context)
+        delivery.send_email(
+            to=user.email, event="new_sign_in", context=context, locale=user.locale or None
+        )
 
 
 def sign_up_attempted(ctx: FlowContext, *, target: str, phone: bool) -> None:
     """Someone tried to sign up with an address that has an account (strict enumeration
     protection sends this instead of a code)."""
-    name = ctx.settings.application_name
+    locale = ctx.locale or None
     if phone:
-        body = (
-            f"Someone tried to sign up for {name} with this number. If it was you, sign in instead."
-        )
-        delivery.send_sms(to=target, body=body)
+        delivery.send_sms(to=target, event="sign_up_existing", context={}, locale=locale)
         return
     context = {"sign_in_url": ctx.link(reverse("authflows:sign-in")), **about_request(ctx)}
-    delivery.send_email(to=target, event="sign_up_existing", context=context)
+    delivery.send_email(to=target, event="sign_up_existing", context=context, locale=locale)

@@ -91,15 +91,31 @@ def prepare(
 def _arm_without_sending(
     factor_ctx: FactorContext, strategy: Strategy, *, resend: bool
 ) -> Challenge:
+    """An unknown identifier under strict enumeration protection: a code armed as for a real
+    account (same cool-down, same answers) and a decoy message queued exactly like a real one
+    (same rendering, same row), which the worker drops: the request does the same work."""
     link = strategy is Strategy.EMAIL_LINK
     target = factor_ctx.target
     challenge, secret = codes.issue(
         factor_ctx, strategy=strategy, target=target, link=link, resend=resend
     )
     if secret:
-        delivery.send_decoy()
+        _decoy(factor_ctx, strategy, secret)
     challenge.sent = False
     return challenge
+
+
+def _decoy(factor_ctx: FactorContext, strategy: Strategy, secret: str) -> None:
+    context: dict[str, object] = {"purpose": factor_ctx.purpose, "minutes": 10}
+    if strategy is Strategy.EMAIL_LINK:
+        event, context["url"] = "verification_link", f"{factor_ctx.link_base}?token={secret}"
+    else:
+        event, context["code"] = "verification_code", secret
+    channel = "sms" if strategy is Strategy.PHONE_CODE else "email"
+    about = {} if channel == "sms" else factor_ctx.about
+    delivery.send_decoy(
+        to=factor_ctx.target, event=event, context={**about, **context}, channel=channel
+    )
 
 
 def verify(ctx: FlowContext, attempt: SignInAttempt, value: str, code: str) -> None:

@@ -1,0 +1,18 @@
+"""gunicorn settings for the `web` process (Procfile, deploy/systemd/authflows-web.service).
+
+BIND: where to listen (default 127.0.0.1:8000, or 0.0.0.0:$PORT when a platform sets PORT);
+WEB_CONCURRENCY: worker processes (default 2: the work is CPU-bound password hashing, so about
+one per core). Every access log line ends with the request id the site answered.
+"""
+
+import os
+
+_port = os.environ.get("PORT")
+bind = os.environ.get("BIND") or (f"0.0.0.0:{_port}" if _port else "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# No request waits on mail or SMS (they are queued) and every network call has a timeout of a
+# few seconds, so a request that runs for 30 s is stuck: gunicorn replaces its worker.
+timeout = 30
+graceful_timeout = 20
+accesslog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s'
