@@ -84,6 +84,8 @@ class Command(BaseCommand):
         if not path.exists():
             raise CommandError(f"{path} does not exist: run makemessages -l {PSEUDO_LOCALE}")
         catalog = polib.pofile(str(path), wrapwidth=79)
+        catalog.header = "Pseudo-locale of authflows, written by `manage.py pseudo_locale`."
+        catalog.metadata_is_fuzzy = []
         catalog.metadata.update(
             {
                 "Project-Id-Version": "authflows",
