@@ -203,6 +203,7 @@ def test_the_footer_picker_overrides_the_browser_language():
         in picker.group(2)
     )
     assert 'name="language" value="fr" lang="fr">Français</button>' in picker.group(2)
+    assert 'name="language" value="en" lang="en">English</button>' in picker.group(2)
 
     chosen = browser.post("/i18n/setlang/", {"next": "/sign-in/", "language": "fr"})
     assert chosen.status_code == 302 and chosen["Location"] == "/sign-in/"
