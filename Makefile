@@ -28,8 +28,8 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: $(STAMP)
-	@command -v msgfmt >/dev/null && $(PY) $(COMPILEMESSAGES) --verbosity 0 \
-		|| echo "GNU gettext is missing (apt-get install gettext): pages are shown in English only"
+	@if command -v msgfmt >/dev/null; then $(PY) $(COMPILEMESSAGES) --verbosity 0; \
+	else echo "GNU gettext is missing (apt-get install gettext): pages are shown in English only"; fi
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_data
 	$(PY) manage.py runserver 127.0.0.1:8000

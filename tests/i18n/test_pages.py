@@ -207,7 +207,8 @@ def test_the_footer_picker_overrides_the_browser_language():
 
     chosen = browser.post("/i18n/setlang/", {"next": "/sign-in/", "language": "fr"})
     assert chosen.status_code == 302 and chosen["Location"] == "/sign-in/"
-    assert browser.cookies["django_language"].value == "fr"
+    cookie = browser.cookies["django_language"]
+    assert cookie.value == "fr" and cookie["httponly"] and cookie["samesite"] == "Lax"
     html = html_of(browser.get("/sign-in/"))
     assert '<html lang="fr">' in html and "<h1>Se connecter</h1>" in html
 
