@@ -95,6 +95,13 @@ NOT_OURS = [
 PLAIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
+@pytest.fixture(autouse=True)
+def _pseudo_locale_offered(settings) -> None:  # type: ignore[no-untyped-def]
+    """The pseudo-locale is offered in development; offer it here whatever DEBUG says."""
+    if "en-xa" not in dict(settings.LANGUAGES):
+        settings.LANGUAGES = [*settings.LANGUAGES, ("en-xa", "[Ƥšéûðö-Éñĝļîšĥ]")]
+
+
 def leftovers(page: Page, *, data: list[str]) -> list[str]:
     """Visible texts on the page that still hold a plain ASCII word of ours."""
     page_lang = page.evaluate("document.documentElement.lang").lower()
