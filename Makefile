@@ -7,7 +7,21 @@ PY := $(VENV)/bin/python
 RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
 
-.PHONY: run setup test test-postgres lint format e2e e2e-screenshots bench clean check-deploy deploy-check
+.PHONY: run setup test test-postgres lint format e2e e2e-screenshots bench clean check-deploy \
+	deploy-check messages compile-messages i18n-check
+
+# Translations: the catalogs in locale/ (German, French, Spanish and the en_XA pseudo-locale)
+# are committed; the compiled .mo files are built from them here. Both need GNU gettext
+# (Debian package `gettext`).
+LANGS := de fr es en_XA
+MAKEMESSAGES := manage.py makemessages $(foreach l,$(LANGS),-l $(l)) --add-location=file \
+	--no-obsolete --ignore='.*' --ignore='tests/*' --ignore='bench/*' --ignore='docs/*' \
+	--ignore='build/*' --ignore='dist/*' --ignore='staticfiles/*' --ignore='*.egg-info/*' \
+	--ignore='clients/*' --ignore='deploy/*'
+COMPILEMESSAGES := manage.py compilemessages --ignore='.*' --ignore=tests --ignore=bench \
+	--ignore=docs --ignore=build --ignore=dist --ignore=staticfiles --ignore=node_modules \
+	--ignore=clients
+NEED_GETTEXT = command -v msgfmt >/dev/null || { echo "GNU gettext is missing: apt-get install gettext"; exit 1; }
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,29 +38,60 @@ $(DEV): pyproject.toml $(RUNTIME)
 setup: $(DEV)
 
 run: $(RUNTIME)
+	@if command -v msgfmt >/dev/null; then $(PY) $(COMPILEMESSAGES) --verbosity 0; \
+	else echo "GNU gettext is missing (apt-get install gettext): pages are shown in English only"; fi
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_data
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-test: $(DEV)
+test: $(DEV) i18n-check compile-messages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
 
+# Compile locale/*/LC_MESSAGES/django.po into .mo files (only those that changed).
+compile-messages: $(RUNTIME)
+	@$(NEED_GETTEXT)
+	$(PY) $(COMPILEMESSAGES) --verbosity 0
+
+# Regenerate the catalogs after changing marked strings: new strings arrive untranslated
+# (msgstr "") or fuzzy, and the catalog test lists them until they are translated.
+messages: $(DEV)
+	@$(NEED_GETTEXT)
+	$(PY) $(MAKEMESSAGES)
+	$(PY) manage.py pseudo_locale
+	$(PY) $(COMPILEMESSAGES) --verbosity 0
+
+# Fails when `make messages` would change a catalog (apart from its POT-Creation-Date) or a
+# catalog does not compile. Works on a copy of the sources, so the tree is left alone.
+i18n-check: $(DEV)
+	@$(NEED_GETTEXT)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	cp -R manage.py authflows templates locale "$$tmp"/ && \
+	find "$$tmp/locale" -name '*.mo' -delete && \
+	( cd "$$tmp" && $(CURDIR)/$(PY) $(MAKEMESSAGES) --verbosity 0 && \
+	  $(CURDIR)/$(PY) manage.py pseudo_locale >/dev/null ) && \
+	if ! diff -ru -x '*.mo' -I '^"POT-Creation-Date: ' locale "$$tmp/locale"; then \
+	  echo "FAIL: the catalogs are out of date: run 'make messages', translate, commit"; exit 1; \
+	fi && \
+	( cd "$$tmp" && $(CURDIR)/$(PY) $(COMPILEMESSAGES) --verbosity 0 ) || \
+	{ echo "FAIL: i18n-check (see above)"; exit 1; }
+	@echo "i18n-check: catalogs up to date and compiled"
+
 # The same suite against the local PostgreSQL and Redis.
-test-postgres: $(DEV)
+test-postgres: $(DEV) compile-messages
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/authflows} \
 	CACHE_URL=$${CACHE_URL:-redis://127.0.0.1:6379/1} \
 	AUTHFLOWS_REQUIRE_SERVICES=1 $(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
 
 # The browser journeys: Debian's Chromium (CHROMIUM=/usr/bin/chromium) driven by Playwright
 # against a live server; screenshots in tests/artifacts/. Never downloads a browser.
-e2e: $(DEV)
+e2e: $(DEV) compile-messages
 	$(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 # The same journeys, also refreshing the README's screenshots in docs/screenshots/.
-e2e-screenshots: $(DEV)
+e2e-screenshots: $(DEV) compile-messages
 	UPDATE_DOCS_SCREENSHOTS=1 $(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 # Sign-in throughput under gunicorn on PostgreSQL + Redis against the hashing bound; writes
@@ -81,4 +126,4 @@ format: $(DEV)
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) db.sqlite3 staticfiles locale/*/LC_MESSAGES/*.mo

@@ -43,6 +43,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -157,7 +158,29 @@ if TASK_BACKEND not in _TASK_BACKENDS:
     raise ImproperlyConfigured(f"TASK_BACKEND must be one of {', '.join(_TASK_BACKENDS)}")
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASK_BACKEND]}}
 
-LANGUAGE_CODE = "en-us"
+# Languages: pages follow the browser's Accept-Language, or the language picked in the footer
+# (Django's set_language view, remembered in the django_language cookie). Catalogs live in
+# locale/: `make messages` regenerates them, `make` compiles the .mo files. Each language is
+# named in itself, as a language picker should show it.
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
+]
+# The pseudo-locale: English with accented look-alike letters, brackets and 35 % more length
+# (`manage.py pseudo_locale` writes it), to show unmarked strings and text that overflows.
+# "en-XA" is the code Android and Chromium give their accented-English pseudo-locale (XA is a
+# private-use region in BCP 47, so it can never clash with a real language). Offered in
+# development only, unless PSEUDO_LOCALE says otherwise.
+if env.bool("PSEUDO_LOCALE", default=DEBUG):
+    LANGUAGES.append(("en-xa", "[Ƥšéûðö-Éñĝļîšĥ]"))
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = not DEBUG
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

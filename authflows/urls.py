@@ -58,6 +58,7 @@ authflows_patterns = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the footer's language picker
     path("", include((authflows_patterns, "authflows"))),
 ]
 

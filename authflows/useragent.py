@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext
+
 _BROWSERS = [
     ("Edge", r"Edg(?:e|A|iOS)?/(\d+)"),
     ("Opera", r"OPR/(\d+)"),
@@ -27,15 +29,19 @@ def browser(user_agent: str) -> str:
         match = re.search(pattern, user_agent or "")
         if match:
             return f"{name} {match.group(1)}"
-    return "Unknown browser"
+    return gettext("Unknown browser")
 
 
 def system(user_agent: str) -> str:
     for name, pattern in _SYSTEMS:
         if re.search(pattern, user_agent or ""):
             return name
-    return "unknown system"
+    return gettext("unknown system")
 
 
 def describe(user_agent: str) -> str:
-    return f"{browser(user_agent)} on {system(user_agent)}"
+    # Translators: a device in the sessions list and in emails, e.g. "Firefox 128 on Linux".
+    return gettext("%(browser)s on %(system)s") % {
+        "browser": browser(user_agent),
+        "system": system(user_agent),
+    }

@@ -59,14 +59,15 @@ def chromium() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def new_page(chromium: Browser, live_server, settings) -> Iterator[Callable[[], Page]]:  # type: ignore[no-untyped-def]
-    """Open a page in a fresh browser profile (its own cookies): a new device."""
+def new_page(chromium: Browser, live_server, settings) -> Iterator[Callable[..., Page]]:  # type: ignore[no-untyped-def]
+    """Open a page in a fresh browser profile (its own cookies): a new device. Options go to
+    Playwright's new_context (e.g. locale="de-DE", viewport=...)."""
     settings.AUTHFLOWS_PUBLIC_ORIGIN = live_server.url  # emailed links lead to this server
     contexts = []
 
-    def open_page() -> Page:
+    def open_page(**options: object) -> Page:
         context = chromium.new_context(
-            base_url=live_server.url, viewport={"width": 900, "height": 720}
+            **{"base_url": live_server.url, "viewport": {"width": 900, "height": 720}, **options}
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
