@@ -47,6 +47,7 @@ run: $(RUNTIME)
 test: $(DEV) i18n-check compile-messages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
 
@@ -120,6 +121,7 @@ deploy-check: $(DEV)
 lint: $(DEV)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: $(DEV)
 	$(VENV)/bin/ruff check --fix .

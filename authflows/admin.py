@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from authflows import clock
@@ -44,8 +47,10 @@ def _actor(request: HttpRequest) -> str:
     return str(getattr(request.user, "identifier", ""))
 
 
+# The admin's own login and password pages are replaced by the site's (a redirect rather than
+# the template the stubs expect).
 admin.site.login = _login_through_sign_in  # type: ignore[method-assign]
-admin.site.password_change = _password_change_on_account_page  # type: ignore[method-assign]
+admin.site.password_change = _password_change_on_account_page  # type: ignore[assignment]
 admin.site.site_header = _("authflows Dashboard")
 admin.site.site_title = _("authflows")
 admin.site.index_title = _("Dashboard and users")
@@ -144,11 +149,15 @@ class InstanceSettingsAdmin(admin.ModelAdmin):
         InstanceSettings.load()  # make sure the row exists
         return HttpResponseRedirect(reverse("admin:authflows_instancesettings_change", args=[1]))
 
-    def get_object(self, request, object_id, from_field=None):  # type: ignore[no-untyped-def]
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> InstanceSettings | None:
         InstanceSettings.load()
         return super().get_object(request, "1", from_field)
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(
+        self, request: HttpRequest, obj: InstanceSettings, form: Any, change: bool
+    ) -> None:
         super().save_model(request, obj, form, change)
         gate.record(
             typed(request).flow,
@@ -162,7 +171,7 @@ class TrustedClientInline(admin.TabularInline):
     model = TrustedClient
     extra = 0
     fields = ["client", "strategy", "created_at", "last_seen_at"]
-    readonly_fields = fields
+    readonly_fields = ("client", "strategy", "created_at", "last_seen_at")
     verbose_name_plural = _("Trusted devices (delete to revoke)")
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
@@ -195,7 +204,7 @@ class UserChangeForm(auth_forms.UserChangeForm):
         ]
 
 
-def _validate_new_password(form: forms.Form, user: User | None) -> None:
+def _validate_new_password(form: forms.BaseForm, user: User | None) -> None:
     """Passwords set by an admin follow the same policy as everyone's (length, Django's
     validators, no compromised password), refused on the form's second password field."""
     password = form.cleaned_data.get("password1") or ""
@@ -210,8 +219,8 @@ def _validate_new_password(form: forms.Form, user: User | None) -> None:
 class AdminPasswordChangeForm(auth_forms.AdminPasswordChangeForm):
     """An admin setting a password is a password change: the user's trusted devices go."""
 
-    def clean(self) -> dict[str, object]:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         _validate_new_password(self, self.user)
         return data
 
@@ -228,8 +237,8 @@ class UserCreationForm(auth_forms.AdminUserCreationForm):
         model = User
         fields = ["email"]
 
-    def clean(self) -> dict[str, object]:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         _validate_new_password(self, None)
         return data
 
@@ -260,7 +269,7 @@ class UserAdmin(BaseUserAdmin):
     inlines = [TrustedClientInline]
     actions = ["revoke_trusted_devices", "unlock_users", "reset_mfa"]
 
-    def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         super().save_formset(request, form, formset, change)
         for row in getattr(formset, "deleted_objects", []):  # devices revoked inline
             if isinstance(row, TrustedClient):
@@ -278,12 +287,11 @@ class UserAdmin(BaseUserAdmin):
         return obj.locked_indefinitely or bool(obj.locked_until and obj.locked_until > clock.now())
 
     @admin.action(description=_("Revoke all trusted devices"))
-    def revoke_trusted_devices(self, request: HttpRequest, queryset) -> None:  # type: ignore[no-untyped-def]
+    def revoke_trusted_devices(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         ctx = typed(request).flow
         count = sum(trust.revoke_trust(ctx, user, actor=_actor(request)) for user in queryset)
-        self.message_user(
-            request, _("Revoked %(n)d trusted devices.") % {"n": count}, messages.SUCCESS
-        )
+        text = ngettext("Revoked %(n)d trusted device.", "Revoked %(n)d trusted devices.", count)
+        self.message_user(request, text % {"n": count}, messages.SUCCESS)
 
     @admin.display(description=_("MFA methods"))
     def mfa_methods(self, obj: User) -> str:
@@ -295,17 +303,21 @@ class UserAdmin(BaseUserAdmin):
         if view.phone:
             parts.append(str(_("SMS codes to %(phone)s")) % {"phone": view.phone})
         if view.backup_codes_left:
-            parts.append(str(_("%(n)d backup codes left")) % {"n": view.backup_codes_left})
+            left = view.backup_codes_left
+            parts.append(
+                ngettext("%(n)d backup code left", "%(n)d backup codes left", left) % {"n": left}
+            )
         return ", ".join(parts) or str(_("None"))
 
     @admin.action(description=_("Reset MFA (remove all methods and backup codes)"))
-    def reset_mfa(self, request: HttpRequest, queryset) -> None:  # type: ignore[no-untyped-def]
+    def reset_mfa(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         ctx = typed(request).flow
         count = sum(reset_mfa(ctx, user, actor=_actor(request)) for user in queryset)
-        self.message_user(request, _("Reset MFA of %(n)d users.") % {"n": count}, messages.SUCCESS)
+        text = ngettext("Reset MFA of %(n)d user.", "Reset MFA of %(n)d users.", count)
+        self.message_user(request, text % {"n": count}, messages.SUCCESS)
 
     @admin.action(description=_("Unlock"))
-    def unlock_users(self, request: HttpRequest, queryset) -> None:  # type: ignore[no-untyped-def]
+    def unlock_users(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
             gate.unlock(typed(request).flow, user, actor=_actor(request))
         self.message_user(request, _("Unlocked."), messages.SUCCESS)

@@ -9,7 +9,9 @@ from django.conf import settings
 class AppSettings:
     @property
     def SMS_BACKEND(self) -> str:
-        return getattr(settings, "AUTHFLOWS_SMS_BACKEND", "authflows.delivery.sms.ConsoleBackend")
+        return getattr(
+            settings, "AUTHFLOWS_SMS_BACKEND", "authflows.delivery.sms.NotConfiguredBackend"
+        )
 
     @property
     def DEV_OUTBOX(self) -> bool:

@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 
 
@@ -7,4 +9,7 @@ class AuthflowsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from authflows import checks, signals  # noqa: F401  (registers checks and receivers)
+        # Registering deploy checks and signal receivers imports the models: only once the
+        # app registry is ready.
+        for module in ("authflows.checks", "authflows.signals"):
+            import_module(module)

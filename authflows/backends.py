@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
 
 
 class AuthflowsBackend(ModelBackend):
@@ -6,5 +9,11 @@ class AuthflowsBackend(ModelBackend):
     (authflows.flows.sign_in), never through authenticate(), so no path skips MFA or client
     trust."""
 
-    def authenticate(self, request, username=None, password=None, **kwargs):  # type: ignore[no-untyped-def]
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         return None

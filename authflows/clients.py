@@ -26,7 +26,7 @@ class ClientRef:
         Also stamps last-active. At most one query per request."""
         if self._ensured and self.id:
             return self.id
-        exists = bool(self.id) and Client.objects.filter(pk=self.id).update(
+        exists = self.id is not None and Client.objects.filter(pk=self.id).update(
             last_active_at=clock.now()
         )
         if not exists or self.id is None:

@@ -1,6 +1,6 @@
 """The one place authflows reads the time, so tests can move it."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -9,7 +9,7 @@ _offset_seconds: float = 0.0
 
 def now() -> datetime:
     if _offset_seconds:
-        return timezone.now() + timezone.timedelta(seconds=_offset_seconds)
+        return timezone.now() + timedelta(seconds=_offset_seconds)
     return timezone.now()
 
 

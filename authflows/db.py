@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import connections, models, router
 
 
@@ -34,7 +36,7 @@ def insert_once(obj: models.Model) -> bool:
     return True
 
 
-def insert_rows(objs: list[models.Model]) -> None:
+def insert_rows(objs: Sequence[models.Model]) -> None:
     """INSERT rows of one model in one statement, with no BEGIN/COMMIT around it (the audit
     log's buffered events). Primary keys are not read back."""
     if len(objs) == 1:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest
 
 from authflows.errors import MESSAGES, FlowError
@@ -23,8 +25,8 @@ DJANGO_CODES = {
 class FlowForm(forms.Form):
     """A form whose errors carry Clerk's codes (rendered as data-error-code)."""
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # Django's own signature
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         #: Refusals on a page that was only shown (a GET has no bound form to carry them).
         self.refusals: list[FlowError] = []
 
@@ -40,7 +42,7 @@ class FlowForm(forms.Form):
         return bool(self.refusals) or (self.is_bound and bool(self.errors))
 
     def error_items(self, field: str) -> list[tuple[str, str]]:
-        key = field if field != "__all__" else forms.forms.NON_FIELD_ERRORS
+        key = field if field != "__all__" else NON_FIELD_ERRORS
         items = [
             (e.code, e.message)
             for e in self.refusals
@@ -57,8 +59,8 @@ class FlowForm(forms.Form):
         return items
 
 
-def _text(max_length: int, **kwargs: object) -> forms.CharField:
-    return forms.CharField(required=False, max_length=max_length, **kwargs)
+def _text(max_length: int, *, strip: bool = True) -> forms.CharField:
+    return forms.CharField(required=False, max_length=max_length, strip=strip)
 
 
 class RedirectURLField(forms.CharField):
@@ -66,7 +68,7 @@ class RedirectURLField(forms.CharField):
     can never block a sign-in; the flow then keeps only same-host URLs."""
 
     def clean(self, value: object) -> str:
-        text = self.to_python(value)
+        text = self.to_python(value) or ""
         return "" if len(text) > 2000 or "\x00" in text else text
 
 
@@ -77,12 +79,13 @@ class SignInForm(FlowForm):
     password = _text(256, strip=False)
     redirect_url = RedirectURLField(required=False)
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         # The seed examples' field names are the identifier: their errors are shown there.
+        errors = self.errors
         for alias in ("email", "phoneNumber"):
-            if alias in self._errors and "identifier" not in self._errors:
-                self._errors["identifier"] = self._errors.pop(alias)
-        data = super().clean()
+            if alias in errors and "identifier" not in errors:
+                errors["identifier"] = errors.pop(alias)
+        data = super().clean() or {}
         data["identifier"] = (
             data.get("identifier") or data.get("email") or data.get("phoneNumber") or ""
         )

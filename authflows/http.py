@@ -27,7 +27,7 @@ class AuthRequest(HttpRequest):
     instance_settings: InstanceSettings
     authflows_client: ClientRef
     flow: FlowContext
-    user: User | AnonymousUser  # type: ignore[assignment]  # narrower than Django's own
+    user: User | AnonymousUser
 
 
 class RequestSessionPort:
@@ -63,7 +63,7 @@ def flow_context(request: HttpRequest) -> FlowContext:
         host=request.get_host(),
         secure=request.is_secure(),
         locale=translation.get_language() or settings.LANGUAGE_CODE,
-        user=cast(User | None, user),
+        user=user,
     )
 
 

@@ -58,7 +58,6 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = self.incoming(request) or uuid.uuid4().hex
-        request.request_id = request_id  # type: ignore[attr-defined]
         with request_id_context(request_id):
             response = self.get_response(request)
         response[RESPONSE_HEADER] = request_id

@@ -9,10 +9,13 @@ Compared with Django's cached_db engine it saves queries on the sign-in path:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
-from django.core.cache import caches
+from django.core.cache import BaseCache, caches
 from django.db import DatabaseError, IntegrityError
 from django.utils.crypto import get_random_string
 
@@ -26,6 +29,11 @@ META_SESSION_KEY = "_authflows_meta"
 class SessionStore(CachedDBStore):
     cache_key_prefix = "authflows.session"
     _rotated_from: str | None = None
+    # SessionBase and the cached_db engine have these, outside Django's type stubs.
+    _session: dict[str, Any]
+    _cache: BaseCache
+    _get_session: Callable[..., dict[str, Any]]
+    _get_or_create_session_key: Callable[[], str]
 
     @classmethod
     def get_model_class(cls) -> type[UserSession]:
@@ -34,7 +42,7 @@ class SessionStore(CachedDBStore):
     def _get_new_session_key(self) -> str:
         return get_random_string(32, VALID_KEY_CHARS)
 
-    def _row_fields(self, data: dict) -> dict[str, object]:
+    def _row_fields(self, data: dict[str, Any]) -> dict[str, Any]:
         # A pending session (a task before sign-in completes) belongs to its user too, so
         # "end every session" after a password reset ends it as well.
         user_id = data.get("_auth_user_id") or data.get("authflows_pending_user")
@@ -64,17 +72,16 @@ class SessionStore(CachedDBStore):
             return self.create()
         data = self._get_session(no_load=must_create)
         fields = self._row_fields(data)
-        model = self.model
         if must_create:
             try:
-                model(
+                UserSession(
                     session_key=self._get_or_create_session_key(), created_at=clock.now(), **fields
                 ).save(force_insert=True)
             except IntegrityError as exc:
                 raise CreateError from exc
         else:
             try:
-                updated = model.objects.filter(session_key=self.session_key).update(**fields)
+                updated = UserSession.objects.filter(session_key=self.session_key).update(**fields)
             except DatabaseError as exc:
                 raise UpdateError from exc
             if not updated:
@@ -86,18 +93,18 @@ class SessionStore(CachedDBStore):
         new_key = self._get_new_session_key()
         data = self._get_session(no_load=True)
         fields = self._row_fields(data)
-        renamed = self.model.objects.filter(session_key=old_key).update(
+        renamed = UserSession.objects.filter(session_key=old_key).update(
             session_key=new_key, **fields
         )
-        self._cache.delete(self.cache_key_prefix + old_key)
+        self._cache.delete(f"{self.cache_key_prefix}{old_key}")
         if not renamed:
             return False
         self._session_key = new_key
         self._cache.set(self.cache_key, data, self.get_expiry_age())
         return True
 
-    def create_model_instance(self, data: dict):  # type: ignore[no-untyped-def]
-        return self.model(session_key=self._get_or_create_session_key(), **self._row_fields(data))
+    def create_model_instance(self, data: dict[str, Any]) -> UserSession:
+        return UserSession(session_key=self._get_or_create_session_key(), **self._row_fields(data))
 
 
 def end_sessions(session_keys: list[str]) -> None:

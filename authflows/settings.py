@@ -262,9 +262,10 @@ LOGGING = {
 # Deploy-time knobs of authflows itself (read through authflows.app_settings).
 AUTHFLOWS_SMS_BACKEND = env.str(
     "SMS_BACKEND",
+    # Production refuses SMS until a provider is named: a printed message would leak its code.
     default="authflows.delivery.sms.DatabaseOutboxBackend"
     if DEBUG
-    else "authflows.delivery.sms.ConsoleBackend",
+    else "authflows.delivery.sms.NotConfiguredBackend",
 )
 AUTHFLOWS_DEV_OUTBOX = env.bool("DEV_OUTBOX", default=DEBUG)
 # Where the client's IP comes from behind reverse proxies: read authflows/protect/ip.py first.

@@ -23,6 +23,7 @@ from authflows import clock, observability
 from authflows.app_settings import app_settings
 from authflows.delivery import sealing
 from authflows.delivery.sms import get_sms_backend
+from authflows.models import OutboxMessage
 
 logger = logging.getLogger("authflows.delivery")
 
@@ -81,6 +82,9 @@ def schedule_retry(message: dict[str, Any], error: BaseException) -> None:
     attempt = int(message.get("attempt", 0)) + 1
     label = f"{message['kind']} {message.get('event', '')}".strip()
     age = clock.now().timestamp() - float(message.get("first_at", 0))
+    if getattr(error, "permanent", False):
+        logger.error("%s not delivered (%s); not retried", label, describe_error(error))
+        return
     if age >= GIVE_UP_AFTER_SECONDS:
         logger.error(
             "%s not delivered after %d tries over %d hours (%s); giving up",
@@ -115,8 +119,6 @@ def keep_copy(message: dict[str, Any]) -> None:
     transaction of a request that runs the task immediately."""
     if not app_settings.DEV_OUTBOX:
         return
-    from authflows.models import OutboxMessage
-
     is_sms = message["kind"] == "sms"
     with contextlib.suppress(DatabaseError), transaction.atomic():
         OutboxMessage.objects.create(

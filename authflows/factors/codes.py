@@ -136,8 +136,8 @@ def issue(
             **{**_owner_filter(ctx), **fields}, purpose=ctx.purpose, strategy=strategy
         )
         if not insert_once(verification):  # another request created it at the same moment
-            verification = _query_verification(ctx, strategy)
-            return Challenge(verification, retry_after=cooldown, throttled=True), ""
+            winner = _query_verification(ctx, strategy)
+            return Challenge(winner, retry_after=cooldown, throttled=True), ""
     return Challenge(verification, sent=not test_mode, retry_after=cooldown), (
         "" if test_mode else secret
     )

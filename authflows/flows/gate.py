@@ -75,8 +75,10 @@ def claimant(
     """Who is checked from this client. Whether the client is trusted for the user comes from
     the caller when it read it along with the user; otherwise one query asks."""
     if user is not None and trusted is None:
-        rows = TrustedClient.objects.filter(user=user, client_id=ctx.client.id)
-        found = rows.values_list("locked_until").first() if ctx.client.id else None
+        found = None
+        if ctx.client.id is not None:
+            rows = TrustedClient.objects.filter(user=user, client_id=ctx.client.id)
+            found = rows.values_list("locked_until").first()
         trusted, device_locked_until = found is not None, found[0] if found else None
     return Claimant(
         user=user,

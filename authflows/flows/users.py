@@ -17,26 +17,26 @@ from authflows.strategies import MFA_ORDER, REAL_MFA, Strategy
 _METHODS_ATTR = "_authflows_methods"
 
 
-def method_annotations() -> dict[str, Any]:
-    return {
-        "has_totp": Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)),
-        "has_phone_mfa": Exists(PhoneMFA.objects.filter(user=OuterRef("pk"))),
-        "has_backup_codes": Exists(
+METHOD_COLUMNS = ("has_totp", "has_phone_mfa", "has_backup_codes")
+
+
+def with_methods(users: QuerySet[User]) -> QuerySet[User]:
+    """The users with their MFA methods as three EXISTS columns (METHOD_COLUMNS)."""
+    return users.annotate(
+        has_totp=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)),
+        has_phone_mfa=Exists(PhoneMFA.objects.filter(user=OuterRef("pk"))),
+        has_backup_codes=Exists(
             BackupCode.objects.filter(user=OuterRef("pk"), used_at__isnull=True)
         ),
-    }
+    )
 
 
-def _lookup(kind: str, value: object, client_id: object) -> QuerySet[User]:
+def _lookup(kind: str, value: str, client_id: int) -> QuerySet[User]:
     column = {"email": "email", "phone": "phone", "username": "username"}[kind]
     trust = TrustedClient.objects.filter(user=OuterRef("pk"), client_id=client_id)
     return (
-        User.objects.filter(**{column: value})
-        .annotate(
-            **method_annotations(),
-            is_trusted_client=Exists(trust),
-            trust_locked_until=Subquery(trust.values("locked_until")[:1]),
-        )
+        with_methods(User.objects.filter(**{column: value}))
+        .annotate(trusted_here=Exists(trust), trust_lock=Subquery(trust.values("locked_until")[:1]))
         .order_by("pk")[:1]
     )
 
@@ -59,7 +59,9 @@ def find_user(kind: str, value: str, *, client_id: int | None) -> User | None:
     user = next(iter(User.objects.raw(sql, params)), None)
     if user is None or not user.is_active:
         return None
-    user.trust_locked_until = _aware(getattr(user, "trust_locked_until", None))
+    read = user.__dict__
+    user.is_trusted_client = bool(read.pop("trusted_here", False))
+    user.trust_locked_until = _aware(read.pop("trust_lock", None))
     return user
 
 
@@ -106,11 +108,11 @@ def methods_of(user: User) -> Methods:
     cached = getattr(user, _METHODS_ATTR, None)
     if cached is not None:
         return cached
-    if hasattr(user, "has_totp"):
-        row = (user.has_totp, user.has_phone_mfa, user.has_backup_codes)
+    read = user.__dict__
+    if all(name in read for name in METHOD_COLUMNS):
+        row = tuple(read[name] for name in METHOD_COLUMNS)
     else:
-        query = User.objects.filter(pk=user.pk).annotate(**method_annotations())
-        row = query.values_list("has_totp", "has_phone_mfa", "has_backup_codes").get()
+        row = with_methods(User.objects.filter(pk=user.pk)).values_list(*METHOD_COLUMNS).get()
     methods = Methods(*map(bool, row))
     setattr(user, _METHODS_ATTR, methods)
     return methods
@@ -119,8 +121,8 @@ def methods_of(user: User) -> Methods:
 def lock_with_methods(user: User) -> Methods:
     """Lock the user's row for the caller's transaction and read their methods in the same
     statement (changes to a user's methods run one after the other)."""
-    query = User.objects.select_for_update().filter(pk=user.pk).annotate(**method_annotations())
-    row = query.values_list("has_totp", "has_phone_mfa", "has_backup_codes").get()
+    locked = User.objects.select_for_update().filter(pk=user.pk)
+    row = with_methods(locked).values_list(*METHOD_COLUMNS).get()
     methods = Methods(*map(bool, row))
     setattr(user, _METHODS_ATTR, methods)
     return methods
@@ -133,9 +135,8 @@ def remember_methods(user: User, strategies: list[str]) -> None:
 
 
 def forget_methods(user: User) -> None:
-    if hasattr(user, "has_totp"):
-        for name in ("has_totp", "has_phone_mfa", "has_backup_codes"):
-            delattr(user, name)
+    for name in METHOD_COLUMNS:
+        user.__dict__.pop(name, None)
     if getattr(user, _METHODS_ATTR, None) is not None:
         setattr(user, _METHODS_ATTR, None)
 

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 CACHE_KEY = "authflows:instance-settings:v1"
+
+
+def _verbose_name(row: models.Model, name: str) -> StrOrPromise:
+    field = row._meta.get_field(name)
+    return field.verbose_name if isinstance(field, models.Field) else name
 
 
 def _debug_default() -> bool:
@@ -145,7 +153,7 @@ class InstanceSettings(models.Model):
 
     # --- loading -------------------------------------------------------------------------
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.pk = 1
         super().save(*args, **kwargs)
         cache.delete(CACHE_KEY)
@@ -153,7 +161,7 @@ class InstanceSettings(models.Model):
         # commit; dropping the cached copy again after the commit closes that window.
         transaction.on_commit(lambda: cache.delete(CACHE_KEY))
 
-    def delete(self, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValidationError(_("The instance settings cannot be deleted."))
 
     @classmethod
@@ -211,10 +219,10 @@ class InstanceSettings(models.Model):
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}
 
-        def refuse(field: str, other: str, message: str) -> None:
+        def refuse(field: str, other: str, message: StrOrPromise) -> None:
             names = (
-                self._meta.get_field(field).verbose_name,
-                self._meta.get_field(other).verbose_name,
+                _verbose_name(self, field),
+                _verbose_name(self, other),
             )
             text = f"“{names[0]}” and “{names[1]}”: {message}"
             errors.setdefault(field, []).append(text)

@@ -23,8 +23,9 @@ class UserSession(AbstractBaseSession):
     user_agent = models.CharField(max_length=512, blank=True)
     created_at = models.DateTimeField(default=clock.now)
 
-    class Meta(AbstractBaseSession.Meta):
+    class Meta:
         verbose_name = "session"
+        verbose_name_plural = "sessions"
 
     @classmethod
     def get_session_store_class(cls) -> type:

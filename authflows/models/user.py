@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any, ClassVar
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
@@ -58,7 +61,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    # Read along by the sign-in lookup (flows/users.py), not columns: whether the asking
+    # client is trusted for this user, and that device's own lock.
+    is_trusted_client: bool = False
+    trust_locked_until: datetime | None = None
 
     class Meta:
         verbose_name = _("user")
@@ -75,7 +83,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     def identifier(self) -> str:
         return self.email or self.phone or self.username or f"user {self.pk}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.email = normalize_email(self.email)
         self.username = normalize_username(self.username)
         if self.phone:

@@ -23,6 +23,7 @@ import math
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
@@ -31,6 +32,7 @@ from authflows import clock
 from authflows.errors import FlowError
 from authflows.models import InstanceSettings, TrustedClient, User
 
+_Lockable = TypeVar("_Lockable", User, TrustedClient)
 #: A device locked "indefinitely" is locked until this date (until an admin unlocks it).
 INDEFINITE = datetime(9999, 12, 31, tzinfo=UTC)
 
@@ -175,15 +177,14 @@ def fail(who: Claimant, hold: Hold, settings: InstanceSettings) -> bool:
         lock_key = f"{_identifier_prefix(who.identifier)}:lock"
         cache.set(lock_key, (until or INDEFINITE).isoformat(), timeout=timeout)
         return False
-    if who.trusted:
-        _unlocked(TrustedClient.objects.filter(user=who.user, client_id=who.client_id)).update(
-            locked_until=until or INDEFINITE
-        )
+    if who.trusted and who.client_id is not None:
+        device = TrustedClient.objects.filter(user=who.user, client_id=who.client_id)
+        _unlocked(device).update(locked_until=until or INDEFINITE)
         return False
     return _lock_user(who.user, until)
 
 
-def _unlocked(queryset: QuerySet) -> QuerySet:  # type: ignore[type-arg]  # User or TrustedClient
+def _unlocked(queryset: QuerySet[_Lockable]) -> QuerySet[_Lockable]:
     return queryset.filter(Q(locked_until__isnull=True) | Q(locked_until__lte=clock.now()))
 
 

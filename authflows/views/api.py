@@ -24,7 +24,7 @@ def _fields(request: HttpRequest) -> dict[str, str]:
         except ValueError:
             body = None
         return {k: str(v)[:512] for k, v in body.items()} if isinstance(body, dict) else {}
-    return {k: v[:512] for k, v in request.POST.items()}
+    return {k: v[:512] for k, v in request.POST.dict().items()}
 
 
 def _answer(call: Callable[[], dict[str, Any]]) -> JsonResponse:

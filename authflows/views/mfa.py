@@ -12,12 +12,12 @@ from authflows.forms import CodeForm, PhoneForm
 from authflows.http import typed
 from authflows.models import User
 from authflows.strategies import Strategy
-from authflows.views.base import no_store, posted, show, signed_in_required
+from authflows.views.base import View, no_store, posted, show, signed_in_required
 
 ACCOUNT = "authflows/account/"
 
 
-def _recently_verified(view):  # type: ignore[no-untyped-def]  # a decorator over page views
+def _recently_verified(view: View) -> View:
     """Every MFA change needs a recent proof that it's the user (reverification)."""
 
     def wrapped(request: HttpRequest, user: User, *args: object) -> HttpResponse:

@@ -30,9 +30,8 @@ def overview(user: User, settings: InstanceSettings) -> Overview:
     enabled = set(settings.enabled_mfa_strategies())
     unused = BackupCode.objects.filter(user=OuterRef("pk"), used_at__isnull=True)
     row = (
-        User.objects.filter(pk=user.pk)
+        users.with_methods(User.objects.filter(pk=user.pk))
         .annotate(
-            **users.method_annotations(),
             mfa_phone_number=Subquery(
                 PhoneMFA.objects.filter(user=OuterRef("pk")).values("phone")[:1]
             ),

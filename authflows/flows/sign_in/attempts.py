@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.db.models import Exists, FilteredRelation, OuterRef, Q, Subquery
 
@@ -32,15 +33,18 @@ def current(ctx: FlowContext) -> SignInAttempt | None:
     attempt = (
         SignInAttempt.objects.annotate(
             totp_device=totp_device,
-            client_trusted=Exists(trust),
-            trust_locked_until=Subquery(trust.values("locked_until")[:1]),
+            trusted_here=Exists(trust),
+            trust_lock=Subquery(trust.values("locked_until")[:1]),
         )
-        .select_related("user", "current_verification", "totp_device")
+        .select_related("user", "current_verification", "totp_device")  # type: ignore[misc]  # totp_device: the FilteredRelation above, unknown to the stubs
         .filter(pk=attempt_id, client_id=ctx.client.id, expires_at__gt=clock.now())
         .exclude(status=Status.COMPLETE)
         .first()
     )
     if attempt is not None:
+        read = attempt.__dict__
+        attempt.client_trusted = bool(read.pop("trusted_here", False))
+        attempt.trust_locked_until = read.pop("trust_lock", None)
         ctx.client.confirm()
     return attempt
 
@@ -65,7 +69,6 @@ def new(
     """A fresh attempt (not saved yet: a trusted password sign-in completes without a row)."""
     now = clock.now()
     attempt = SignInAttempt(
-        client_id=ctx.client.id,
         identifier=identifier,
         user=user,
         status=Status.NEEDS_IDENTIFIER,
@@ -76,8 +79,8 @@ def new(
         expires_at=now + ATTEMPT_LIFETIME,
     )
     if user is not None:  # what find_user() read along: this client's trust for the user
-        attempt.client_trusted = bool(getattr(user, "is_trusted_client", False))
-        attempt.trust_locked_until = getattr(user, "trust_locked_until", None)
+        attempt.client_trusted = user.is_trusted_client
+        attempt.trust_locked_until = user.trust_locked_until
     return attempt
 
 
@@ -103,13 +106,13 @@ def touch(attempt: SignInAttempt) -> None:
 def point_at(attempt: SignInAttempt, verification: Verification | None, **fields: str) -> None:
     """Remember the code just armed (and the chosen strategy) on the attempt, so checking it
     needs no lookup: one UPDATE, only when something changed."""
-    changed = {k: v for k, v in fields.items() if getattr(attempt, k) != v}
+    changed: dict[str, Any] = {k: v for k, v in fields.items() if getattr(attempt, k) != v}
     if (
         verification is not None
         and verification.pk
         and attempt.current_verification_id != verification.pk
     ):
-        changed["current_verification"] = verification  # type: ignore[assignment]  # a row, not a str
+        changed["current_verification"] = verification
     if not changed or not attempt.pk:
         return
     for name, value in changed.items():
@@ -128,6 +131,6 @@ def claimant_of(ctx: FlowContext, attempt: SignInAttempt) -> Claimant:
         ctx,
         attempt.user,
         identifier=attempt.identifier,
-        trusted=bool(getattr(attempt, "client_trusted", False)),
-        device_locked_until=getattr(attempt, "trust_locked_until", None),
+        trusted=attempt.client_trusted,
+        device_locked_until=attempt.trust_locked_until,
     )

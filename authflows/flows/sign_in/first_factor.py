@@ -111,11 +111,11 @@ def _decoy(factor_ctx: FactorContext, strategy: Strategy, secret: str) -> None:
         event, context["url"] = "verification_link", f"{factor_ctx.link_base}?token={secret}"
     else:
         event, context["code"] = "verification_code", secret
-    channel = "sms" if strategy is Strategy.PHONE_CODE else "email"
-    about = {} if channel == "sms" else factor_ctx.about
-    delivery.send_decoy(
-        to=factor_ctx.target, event=event, context={**about, **context}, channel=channel
-    )
+    if strategy is Strategy.PHONE_CODE:
+        delivery.send_decoy(to=factor_ctx.target, event=event, context=context, channel="sms")
+        return
+    context = {**factor_ctx.about, **context}
+    delivery.send_decoy(to=factor_ctx.target, event=event, context=context, channel="email")
 
 
 def verify(ctx: FlowContext, attempt: SignInAttempt, value: str, code: str) -> None:

@@ -88,11 +88,14 @@ def _apply(ctx: FlowContext, attempt: SignUpAttempt, data: dict[str, object]) ->
 def _check_password(
     ctx: FlowContext, attempt: SignUpAttempt, password: str, cleaned: dict[str, object]
 ) -> None:
+    def value(name: str, stored: str) -> str:
+        return str(cleaned.get(name) or stored)
+
     probe = User(
-        email=cleaned.get(EMAIL) or attempt.email or None,
-        username=cleaned.get(USERNAME) or attempt.username or None,
-        first_name=cleaned.get(FIRST_NAME) or attempt.first_name,
-        last_name=cleaned.get(LAST_NAME) or attempt.last_name,
+        email=value(EMAIL, attempt.email) or None,
+        username=value(USERNAME, attempt.username) or None,
+        first_name=value(FIRST_NAME, attempt.first_name),
+        last_name=value(LAST_NAME, attempt.last_name),
     )
     passwords.validate_password(password, settings=ctx.settings, user=probe)
 

@@ -13,6 +13,7 @@ import secrets
 import statistics
 import time
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from argon2 import PasswordHasher, Type
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -121,11 +122,11 @@ class Command(BaseCommand):
         parser.add_argument("--samples", type=int, default=3)
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
-    def handle(self, *args: object, **options: object) -> None:
-        target_ms = float(options["target_ms"])  # type: ignore[arg-type]
-        parallelism = int(options["parallelism"])  # type: ignore[call-overload]
-        max_memory_kib = int(options["max_memory_mib"]) * 1024  # type: ignore[call-overload]
-        samples = int(options["samples"])  # type: ignore[call-overload]
+    def handle(self, *args: Any, **options: Any) -> None:
+        target_ms = float(options["target_ms"])
+        parallelism = int(options["parallelism"])
+        max_memory_kib = int(options["max_memory_mib"]) * 1024
+        samples = int(options["samples"])
         if target_ms <= 0 or parallelism < 1 or samples < 1:
             raise CommandError("--target-ms, --parallelism and --samples must be positive.")
         if max_memory_kib < OWASP_MIN_MEMORY_KIB:

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from authflows.factors import backup_code
@@ -30,7 +30,7 @@ DEMO_BACKUP_CODE = ("bea@example.com", "bkup-2468")
 class Command(BaseCommand):
     help = "Create the demo users (README lists them) and the development superuser."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-admin", action="store_true", help="skip the superuser")
 
     @transaction.atomic
@@ -72,7 +72,9 @@ class Command(BaseCommand):
         if not BackupCode.objects.filter(user=user).exists():
             backup_code.replace_codes(user)
             # Nine random codes plus the documented one: a set of ten.
-            BackupCode.objects.filter(user=user).order_by("pk").first().delete()  # type: ignore[union-attr]
+            BackupCode.objects.filter(
+                pk__in=BackupCode.objects.filter(user=user).order_by("pk")[:1]
+            ).delete()
         code_hash = backup_code._hash(user, known)
         BackupCode.objects.update_or_create(
             user=user, code_hash=code_hash, defaults={"used_at": None}
