@@ -3,9 +3,6 @@ setup-mfa session task (/sign-in/tasks/setup-mfa/). Both enrol through flows/mfa
 
 from __future__ import annotations
 
-import io
-
-import segno
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,28 +16,8 @@ from authflows.flows import session as session_flow
 from authflows.flows.errors import FlowError
 from authflows.forms import CodeForm, PasswordForm, PhoneForm
 from authflows.models import User
+from authflows.qr import qr_svg
 from authflows.views.decorators import signed_in_required
-
-
-def qr_svg(data: str) -> str:
-    """The QR code as inline SVG, drawn server-side. Colours are SVG attributes (fill,
-    stroke), never a style attribute, which the page's CSP (style-src 'self') would block."""
-    buffer = io.BytesIO()
-    segno.make(data, error="m").save(
-        buffer,
-        kind="svg",
-        xmldecl=False,
-        svgns=True,
-        nl=False,
-        scale=4,
-        border=4,
-        dark="#000",
-        light="#fff",
-        svgclass="qr-code",
-        lineclass=None,
-        title=_("QR code for your authenticator app"),
-    )
-    return buffer.getvalue().decode()
 
 
 def _render(request: HttpRequest, template: str, context: dict, form) -> HttpResponse:  # type: ignore[no-untyped-def]
