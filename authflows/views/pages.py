@@ -36,5 +36,8 @@ def dev_outbox(request: HttpRequest) -> HttpResponse:
     """DEBUG only: the latest emails and SMS, so a developer can sign in locally."""
     if not settings.DEBUG:
         raise Http404
-    messages = OutboxMessage.objects.all()[:50]
-    return render(request, "authflows/dev/outbox.html", {"messages": messages, "status": "outbox"})
+    # Not "messages": that name is Django's messages framework in every template.
+    sent = OutboxMessage.objects.all()[:50]
+    return render(
+        request, "authflows/dev/outbox.html", {"outbox_messages": sent, "status": "outbox"}
+    )
