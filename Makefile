@@ -32,13 +32,20 @@ test-postgres: $(STAMP)
 	CACHE_URL=$${CACHE_URL:-redis://127.0.0.1:6379/1} \
 	AUTHFLOWS_REQUIRE_SERVICES=1 $(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
 
+# axe-core for the browser journeys, at the exact version in clients/axe/package-lock.json.
+AXE := clients/axe/node_modules/.installed
+$(AXE): clients/axe/package.json clients/axe/package-lock.json
+	npm ci --prefix clients/axe --no-audit --no-fund
+	touch $(AXE)
+
 # The browser journeys: Debian's Chromium (CHROMIUM=/usr/bin/chromium) driven by Playwright
-# against a live server; screenshots in tests/artifacts/. Never downloads a browser.
-e2e: $(STAMP)
+# against a live server, every page checked with axe-core; screenshots in tests/artifacts/.
+# Never downloads a browser.
+e2e: $(STAMP) $(AXE)
 	$(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 # The same journeys, also refreshing the README's screenshots in docs/screenshots/.
-e2e-screenshots: $(STAMP)
+e2e-screenshots: $(STAMP) $(AXE)
 	UPDATE_DOCS_SCREENSHOTS=1 $(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 # Sign-in throughput under gunicorn on PostgreSQL + Redis against the hashing bound; writes
@@ -55,4 +62,4 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) db.sqlite3 staticfiles clients/axe/node_modules
