@@ -96,11 +96,11 @@ def test_backup_code(page, user, shot):
 
 
 def test_backup_code_without_javascript(new_page, user, shot):
-    """Without scripts the tick box can't change the keyboard: a link opens the page in
-    backup-code mode, where the field takes letters."""
+    """On a phone without scripts the tick box can't change the keyboard: a link opens the
+    page in backup-code mode, where the field takes letters."""
     TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
     codes = replace_codes(user)
-    page = new_page(javascript=False)
+    page = new_page(phone=True, javascript=False)
     password_first(page)
     expect_keyboard(page, letters=False)
     page.get_by_role("link", name="Use a backup code").click()
