@@ -86,13 +86,20 @@ test-postgres: $(DEV) compile-messages
 	CACHE_URL=$${CACHE_URL:-redis://127.0.0.1:6379/1} \
 	AUTHFLOWS_REQUIRE_SERVICES=1 $(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
 
+# axe-core for the browser journeys, at the exact version in clients/axe/package-lock.json.
+AXE := clients/axe/node_modules/.installed
+$(AXE): clients/axe/package.json clients/axe/package-lock.json
+	npm ci --prefix clients/axe --no-audit --no-fund
+	touch $(AXE)
+
 # The browser journeys: Debian's Chromium (CHROMIUM=/usr/bin/chromium) driven by Playwright
-# against a live server; screenshots in tests/artifacts/. Never downloads a browser.
-e2e: $(DEV) compile-messages
+# against a live server, every page checked with axe-core; screenshots in tests/artifacts/.
+# Never downloads a browser.
+e2e: $(DEV) $(AXE) compile-messages
 	$(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 # The same journeys, also refreshing the README's screenshots in docs/screenshots/.
-e2e-screenshots: $(DEV) compile-messages
+e2e-screenshots: $(DEV) $(AXE) compile-messages
 	UPDATE_DOCS_SCREENSHOTS=1 $(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 # Sign-in throughput under gunicorn on PostgreSQL + Redis against the hashing bound; writes
@@ -128,4 +135,4 @@ format: $(DEV)
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles locale/*/LC_MESSAGES/*.mo
+	rm -rf $(VENV) db.sqlite3 staticfiles locale/*/LC_MESSAGES/*.mo clients/axe/node_modules

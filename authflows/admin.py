@@ -7,9 +7,11 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -167,8 +169,22 @@ class InstanceSettingsAdmin(admin.ModelAdmin):
         )
 
 
+class TrustedClientFormSet(BaseInlineFormSet):
+    """Each device's "Delete?" checkbox gets a name of its own: the column heading is not a
+    label, so assistive technology would otherwise announce an anonymous checkbox."""
+
+    def add_fields(self, form: forms.ModelForm[TrustedClient], index: int | None) -> None:
+        super().add_fields(form, index)
+        delete = form.fields.get("DELETE")
+        if delete is not None and form.instance.client_id:
+            delete.widget.attrs["aria-label"] = _("Delete trusted device %(device)s") % {
+                "device": form.instance.client
+            }
+
+
 class TrustedClientInline(admin.TabularInline):
     model = TrustedClient
+    formset = TrustedClientFormSet
     extra = 0
     fields = ["client", "strategy", "created_at", "last_seen_at"]
     readonly_fields = ("client", "strategy", "created_at", "last_seen_at")
@@ -202,6 +218,20 @@ class UserChangeForm(auth_forms.UserChangeForm):
             "groups",
             "user_permissions",
         ]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, AdminSplitDateTime):
+                label_split_date_time(field)
+
+
+def label_split_date_time(field: forms.Field) -> None:
+    """Django's admin date/time widget shows "Date:" and "Time:" as plain text, which labels
+    neither input; name each one after the field."""
+    date, time = field.widget.widgets
+    date.attrs["aria-label"] = _("%(field)s: date") % {"field": field.label}
+    time.attrs["aria-label"] = _("%(field)s: time") % {"field": field.label}
 
 
 def _validate_new_password(form: forms.BaseForm, user: User | None) -> None:

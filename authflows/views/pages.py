@@ -26,5 +26,6 @@ def dev_outbox(request: HttpRequest) -> HttpResponse:
     """DEBUG only: the latest emails and SMS, so a developer can sign in locally."""
     if not settings.DEBUG:
         raise Http404
-    context = {"messages": OutboxMessage.objects.all()[:50], "status": "outbox"}
+    # Not "messages": that name is Django's messages framework in every template.
+    context = {"outbox_messages": OutboxMessage.objects.all()[:50], "status": "outbox"}
     return render(request, "authflows/dev/outbox.html", context)

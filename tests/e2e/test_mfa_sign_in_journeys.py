@@ -62,10 +62,24 @@ def test_sms_code(page, make_user, instance, sms_outbox, shot):
     expect(page.locator(".signed-in-as")).to_contain_text("ada@example.com")
 
 
+def expect_keyboard(page: Page, *, letters: bool) -> None:
+    """The code field asks phones for a text keyboard (backup codes contain letters) or a
+    numeric keypad with one-time-code autofill (app and SMS codes)."""
+    field = page.get_by_label("Code", exact=True)
+    expect(field).to_have_attribute("inputmode", "text" if letters else "numeric")
+    expect(field).to_have_attribute("autocomplete", "off" if letters else "one-time-code")
+
+
 def test_backup_code(page, user, shot):
     TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
     codes = replace_codes(user)
     password_first(page)
+    expect_keyboard(page, letters=False)
+    expect(page.get_by_role("link", name="Use a backup code")).to_be_hidden()  # the box does it
+    page.get_by_label("Use backup code").check()
+    expect_keyboard(page, letters=True)
+    page.get_by_label("Use backup code").uncheck()
+    expect_keyboard(page, letters=False)
     page.get_by_label("Use backup code").check()
     verify(page, codes[0].upper())  # case and dash do not matter
     expect(page.locator(".signed-in-as")).to_contain_text("ada@example.com")
@@ -73,8 +87,26 @@ def test_backup_code(page, user, shot):
 
     # A backup code works once.
     page.get_by_role("banner").get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You're signed out.")).to_be_visible()
     password_first(page)
     page.get_by_label("Use backup code").check()
     verify(page, codes[0])
     expect(page.locator("#code-error")).to_be_visible()
     shot(page, "used-backup-code-refused")
+
+
+def test_backup_code_without_javascript(new_page, user, shot):
+    """On a phone without scripts the tick box can't change the keyboard: a link opens the
+    page in backup-code mode, where the field takes letters."""
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    codes = replace_codes(user)
+    page = new_page(phone=True, javascript=False)
+    password_first(page)
+    expect_keyboard(page, letters=False)
+    page.get_by_role("link", name="Use a backup code").click()
+    expect(page.locator("main")).to_contain_text("Enter one of your backup codes.")
+    expect_keyboard(page, letters=True)
+    expect(page.get_by_label("Use backup code")).to_be_checked()
+    shot(page, "backup-code-page")
+    verify(page, codes[1])
+    expect(page.locator(".signed-in-as")).to_contain_text("ada@example.com")

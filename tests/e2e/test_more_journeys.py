@@ -53,6 +53,7 @@ def test_authenticator_app_enrolment_then_sign_in(new_page, user, mailoutbox, sh
     sign_in(page)
     page.get_by_label("Code", exact=True).fill(last_code(mailoutbox))
     page.get_by_role("button", name="Verify").click()
+    expect(page.locator(".signed-in-as")).to_contain_text("ada@example.com")
     page.goto("/user/")
     page.get_by_role("link", name="Add an authenticator app").click()
     shot(page, "enrol-totp", keep="enrol-totp")

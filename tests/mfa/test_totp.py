@@ -3,6 +3,7 @@ sign-in. Codes come from pyotp and the secret the page shows, like an authentica
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -83,8 +84,15 @@ def _decode_qr(svg: str, tmp_path: Path) -> str:
 
 
 def test_qr_code_decodes_to_the_pages_uri(signed_in, tmp_path):
+    """The SVG alone; tests/e2e/test_authenticator_qr_journey.py decodes it as the page
+    shows it in Chromium."""
     page = signed_in.get("/user/mfa/totp/").content.decode()
-    assert _decode_qr(shown_svg(page), tmp_path) == shown_uri(page)
+    svg = shown_svg(page)
+    assert _decode_qr(svg, tmp_path) == shown_uri(page)
+    # It scales: a square viewBox holds the symbol and its quiet zone, so a stylesheet that
+    # narrows it shrinks the drawing instead of cropping it.
+    view_box = re.search(r'viewBox="0 0 (\d+) (\d+)"', svg)
+    assert view_box and view_box.group(1) == view_box.group(2)
 
 
 def test_confirming_with_the_app_code_activates(signed_in, user):
