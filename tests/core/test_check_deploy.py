@@ -8,10 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
+from authflows.delivery.sms import NotConfiguredBackend, SMSNotConfigured
 
-def run_check(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+
+def run_check(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(tmp_path),
@@ -19,6 +22,8 @@ def run_check(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "example.com",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
+        "PUBLIC_ORIGIN": "https://example.com",
+        **extra,
     }
     return subprocess.run(
         [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), *args],
@@ -57,3 +62,26 @@ def test_check_deploy_warns_when_test_mode_is_on_in_production(tmp_path):
     result = run_check(tmp_path, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode != 0
     assert "authflows.W001" in result.stdout + result.stderr
+
+
+def test_check_deploy_warns_about_an_sms_backend_that_prints_codes(tmp_path):
+    """The console backend writes each SMS (with its code) to the server's output."""
+    console = "authflows.delivery.sms.ConsoleBackend"
+    result = run_check(
+        tmp_path, "check", "--deploy", "--fail-level", "WARNING", SMS_BACKEND=console
+    )
+    assert result.returncode != 0
+    assert "authflows.W002" in result.stdout + result.stderr
+
+
+def test_check_deploy_warns_when_links_have_no_configured_origin(tmp_path):
+    result = run_check(tmp_path, "check", "--deploy", "--fail-level", "WARNING", PUBLIC_ORIGIN="")
+    assert result.returncode != 0
+    assert "authflows.W003" in result.stdout + result.stderr
+
+
+def test_production_sms_default_sends_nothing_and_prints_nothing(capsys):
+    """Without SMS_BACKEND in production, a message is refused, never printed."""
+    with pytest.raises(SMSNotConfigured):
+        NotConfiguredBackend().send(to="+14155550100", body="123456 is your code")
+    assert "123456" not in capsys.readouterr().out

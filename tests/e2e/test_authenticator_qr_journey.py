@@ -147,6 +147,11 @@ def test_scan_the_qr_code_and_sign_in_with_its_codes(
     page.get_by_label("Code", exact=True).fill(oathtool(secret, at=enrolled_at))
     page.get_by_role("button", name="Verify").click()
     expect(page.locator(".messages")).to_contain_text("Authenticator app added.")
+    # The first method added: backup codes are offered next, made only by the button.
+    expect(page.get_by_role("heading", name="Backup codes")).to_be_visible()
+    page.get_by_role("button", name="Create backup codes").click()
+    expect(page.locator("#backup-codes li")).to_have_count(10)
+    page.get_by_role("link", name="I saved them").click()
     expect(page.locator('[data-method="totp"]')).to_contain_text("on")
 
     page.get_by_role("banner").get_by_role("button", name="Sign out").click()

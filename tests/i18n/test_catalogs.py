@@ -25,7 +25,7 @@ APOSTROPHE = "\u2019"  # French typography uses the typographic apostrophe
 # Messages that are the same word in English and in the language (checked, not forgotten).
 SAME_AS_ENGLISH = {
     "de": {"authflows", "Code", "(optional)"},
-    "fr": {"authflows", "Code", "Application", "Permissions", "Sessions", "client"},
+    "fr": {"authflows", "Code", "Application", "Permissions", "Sessions", "client", "Actions"},
     "es": {"authflows"},
 }
 
