@@ -136,6 +136,10 @@ class InstanceSettingsAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        (
+            _("Data retention"),
+            {"fields": ["audit_retention_days", "abandoned_sign_up_retention_days"]},
+        ),
         (_("Test mode"), {"fields": ["test_mode"]}),
     ]
 

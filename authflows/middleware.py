@@ -3,18 +3,48 @@ session lifetime and inactivity limits, 429 answers for rate limits, the audit l
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Callable
 
 from django.contrib.auth import logout
 from django.contrib.auth.models import AnonymousUser
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 
-from authflows.errors import RateLimited
+from authflows.errors import FlowError, RateLimited
 from authflows.flows import activation, gate
 from authflows.http import flow_context, set_client_cookie, typed
 from authflows.models import AuthEvent
 from authflows.protect import audit
+
+API_PREFIX = "/api/"
+UTF_8 = codecs.lookup("utf-8").name
+
+
+def declared_charset_is_utf8(request: HttpRequest) -> bool:
+    """Pages and the API are UTF-8, and browsers post them as UTF-8: a body declared in any
+    other (or an unknown) charset is refused before anything decodes it."""
+    charset = request.content_params.get("charset") if request.content_params else None
+    if not charset:
+        return True
+    try:
+        return codecs.lookup(charset).name in (UTF_8, "ascii")
+    except LookupError:
+        return False
+
+
+class RequestEncodingMiddleware:
+    """Answers 400 to a body in a charset other than UTF-8 (early: CSRF reads the body)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if declared_charset_is_utf8(request):
+            return self.get_response(request)
+        return HttpResponseBadRequest(
+            "Send the form as UTF-8.", content_type="text/plain; charset=utf-8"
+        )
 
 
 class AuthflowsMiddleware:
@@ -47,11 +77,12 @@ class AuthflowsMiddleware:
                 scope=exception.scope,
                 path=request.path[:200],
             )
-        response = render(
-            request,
-            "authflows/too_many_requests.html",
-            {"retry_after": exception.retry_after, "status": "rate_limited"},
-            status=429,
-        )
+        if request.path.startswith(API_PREFIX):
+            error = FlowError("too_many_requests", seconds=exception.retry_after)
+            body = {"errors": [{"code": error.code, "message": error.message, "meta": {}}]}
+            response: HttpResponse = JsonResponse(body, status=429)
+        else:
+            context = {"retry_after": exception.retry_after, "status": "rate_limited"}
+            response = render(request, "authflows/too_many_requests.html", context, status=429)
         response["Retry-After"] = str(exception.retry_after)
         return response

@@ -133,6 +133,20 @@ class InstanceSettings(models.Model):
         _("inactivity timeout (minutes)"), default=60, validators=[MinValueValidator(5)]
     )
 
+    # Data retention
+    audit_retention_days = models.PositiveIntegerField(
+        _("keep audit events (days)"),
+        default=365,
+        validators=[MinValueValidator(1)],
+        help_text=_("Older security events are deleted by the scheduled maintenance."),
+    )
+    abandoned_sign_up_retention_days = models.PositiveIntegerField(
+        _("keep abandoned sign-ups (days)"),
+        default=7,
+        validators=[MinValueValidator(1)],
+        help_text=_("Sign-ups left unfinished for a day are abandoned, then deleted after this."),
+    )
+
     # Test mode
     test_mode = models.BooleanField(
         _("test mode"),

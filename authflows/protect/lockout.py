@@ -117,12 +117,17 @@ def _identifier_prefix(identifier: str) -> str:
 
 
 def _count_key(who: Claimant, memo: dict[str, object]) -> str:
+    """The count a claimant's attempts take places in. A lock that ended starts a new count
+    (the key names the end of the last lock); requests that read the claimant before the lock
+    was written still count against the old, full one."""
+    _locked, until = _lock_of(who)
+    epoch = int(until.timestamp()) if until else 0
     if who.user is None:
-        return f"{_identifier_prefix(who.identifier)}:count"
+        return f"{_identifier_prefix(who.identifier)}:count:{epoch}"
     generation = _generation(who.user.pk, memo)
     if who.trusted:
-        return f"authflows:lockout:{generation}:device:{who.user.pk}:{who.client_id}"
-    return f"authflows:lockout:{generation}:user:{who.user.pk}"
+        return f"authflows:lockout:{generation}:device:{who.user.pk}:{who.client_id}:{epoch}"
+    return f"authflows:lockout:{generation}:user:{who.user.pk}:{epoch}"
 
 
 def reserve(
@@ -170,7 +175,6 @@ def fail(who: Claimant, hold: Hold, settings: InstanceSettings) -> bool:
     gets one notice)."""
     if not hold.count_key or hold.number < settings.lockout_max_attempts:
         return False
-    cache.delete(hold.count_key)
     until = _lock_end(settings)
     if who.user is None:
         timeout = _window(settings) if until else None

@@ -181,3 +181,28 @@ def test_no_500_from_odd_query_strings(client, user, path):
 @pytest.mark.parametrize("url", ["/sign-in/", CLIENT_TRUST_URL, "/sign-out/", "/user/password/"])
 def test_other_methods_are_refused_not_crashed(client, user, method, url):
     assert client.generic(method, url, b"code=1").status_code in (302, 405)
+
+
+@pytest.mark.parametrize("charset", ["nonexistent-x", "latin-1", "utf-16", "ibm500"])
+def test_a_body_in_another_charset_is_refused_not_an_error(charset):
+    """Pages are UTF-8 and browsers post them so: any other declared charset (or one Python
+    does not know) is answered 400 before anything decodes the body, CSRF check included."""
+    browser = Client(enforce_csrf_checks=True)
+    response = browser.generic(  # the body as sent, whatever it claims to be
+        "POST",
+        "/sign-in/",
+        b"identifier=ada%40example.com&password=x",
+        content_type=f"application/x-www-form-urlencoded; charset={charset}",
+    )
+    assert response.status_code == 400
+    assert b"UTF-8" in response.content
+
+
+def test_a_utf8_body_that_says_so_is_read(client, user):
+    response = client.post(
+        "/sign-in/",
+        b"identifier=ada%40example.com&password=wrong-password-1",
+        content_type="application/x-www-form-urlencoded; charset=UTF-8",
+    )
+    assert response.status_code == 400
+    assert b'data-error-code="form_password_incorrect"' in response.content

@@ -24,6 +24,8 @@ PAGES: dict[tuple[str, str], str] = {
     (Status.NEEDS_SECOND_FACTOR, Reason.CLIENT_TRUST): "authflows:client-trust",
     (Status.NEEDS_CLIENT_TRUST, Reason.CLIENT_TRUST): "authflows:client-trust",
     (Status.NEEDS_NEW_PASSWORD, Reason.RESET_PASSWORD): "authflows:reset-password",
+    # A reset of an account with MFA: the second factor passed, the new password is next.
+    (Status.NEEDS_NEW_PASSWORD, Reason.MFA): "authflows:reset-password",
 }
 
 MOVES: dict[str, frozenset[str]] = {

@@ -134,10 +134,11 @@ def forget(ctx: FlowContext) -> None:
 
 
 def abandon_stale() -> int:
-    """Mark sign-ups left for 24 hours as abandoned (the housekeeping job)."""
+    """Mark sign-ups left for 24 hours as abandoned (the housekeeping job); the password hash
+    of a typed password goes at once."""
     return SignUpAttempt.objects.filter(
         status=Status.MISSING_REQUIREMENTS, abandon_at__lte=clock.now()
-    ).update(status=Status.ABANDONED)
+    ).update(status=Status.ABANDONED, password_hash="", updated_at=clock.now())
 
 
 def field_list(

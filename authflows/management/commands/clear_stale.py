@@ -1,7 +1,10 @@
-"""Housekeeping for a periodic job (cron, a systemd timer): mark sign-ups left for 24 hours as
-abandoned and delete sign-in attempts that expired more than a day ago. Safe to run often."""
+"""Housekeeping, run by `manage.py maintenance` (the Procfile's scheduler) or a timer: abandon
+stale sign-ups and delete what nobody will use again, within the Dashboard's retention
+settings (see authflows/flows/housekeeping.py). Safe to run often."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.core.management.base import BaseCommand
 
@@ -9,8 +12,11 @@ from authflows.flows import housekeeping
 
 
 class Command(BaseCommand):
-    help = "Abandon stale sign-ups and delete long-expired sign-in attempts."
+    help = "Abandon stale sign-ups and delete expired attempts, codes, sessions, clients, events."
 
-    def handle(self, *args: object, **options: object) -> None:
-        abandoned, deleted = housekeeping.clear_stale()
-        self.stdout.write(f"abandoned {abandoned} sign-ups; deleted {deleted} sign-in attempts")
+    def handle(self, *args: Any, **options: Any) -> None:
+        pruned = housekeeping.prune()
+        self.stdout.write(
+            f"abandoned {pruned.abandoned_sign_ups} sign-ups; "
+            f"deleted {pruned.sign_in_attempts} sign-in attempts; {pruned}"
+        )
