@@ -9,6 +9,7 @@ from django.test import Client
 from django_otp.oath import hotp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from authflows import clock
 from authflows.factors import backup_code
 from authflows.factors.totp import current_step
 from authflows.models import User
@@ -80,3 +81,32 @@ def totp_code(device: TOTPDevice, offset: int = 0) -> str:
 @pytest.fixture
 def backup_codes(user, totp_device) -> list[str]:  # type: ignore[no-untyped-def]
     return backup_code.replace_codes(user)
+
+
+# --- strangers and windows (attacks over HTTP from many addresses) ----------------------------
+
+
+def from_ip(ip: str, **headers: str) -> Client:
+    """A new browser (its own cookies) at this network address."""
+    return Client(REMOTE_ADDR=ip, **headers)
+
+
+def strangers(count: int, *, first: int = 0) -> list[Client]:
+    """`count` new browsers, each at its own address (198.51.100.x, then 198.51.101.x ...)."""
+    return [from_ip(f"198.51.{100 + n // 250}.{n % 250 + 1}") for n in range(first, first + count)]
+
+
+def start_of_an_hour() -> None:
+    """Move the clock to the start of an hour, so that no rate-limit window (10 s to 1 h)
+    ends in the middle of a test by chance."""
+    clock.advance(3600 - clock.now().timestamp() % 3600 + 0.01)
+
+
+def sign_in_with_totp(client: Client, device: TOTPDevice, identifier: str, *, step: int = 0):  # type: ignore[no-untyped-def]
+    """Password, then the authenticator code of the current step (+ `step`)."""
+    response = sign_in(client, identifier)
+    assert response.status_code == 302, response.content.decode()
+    assert response["Location"] == "/sign-in/factor-two/"
+    return client.post(
+        "/sign-in/factor-two/", {"code": totp_code(device, step), "strategy": "totp"}
+    )
