@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
@@ -98,6 +98,13 @@ def is_outage(error: BaseException | None) -> bool:
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", {"status": "not_found"}, status=404)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler400: rendered without the request's context processors, so a body Django could
+    not read (the reason for the 400) is never read again (e.g. by the CSRF token's)."""
+    context = {"status": "bad_request", "request_id": current_request_id()}
+    return HttpResponseBadRequest(loader.get_template("400.html").render(context))
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

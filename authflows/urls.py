@@ -62,5 +62,6 @@ urlpatterns = [
     path("", include((authflows_patterns, "authflows"))),
 ]
 
+handler400 = "authflows.observability.bad_request"
 handler404 = "authflows.observability.page_not_found"
 handler500 = "authflows.observability.server_error"

@@ -206,3 +206,17 @@ def test_a_utf8_body_that_says_so_is_read(client, user):
     )
     assert response.status_code == 400
     assert b'data-error-code="form_password_incorrect"' in response.content
+
+
+def test_a_body_django_cannot_read_is_a_400_page_even_with_the_csrf_check():
+    """Too many fields: Django refuses to read the body; the 400 page must not read it again
+    (a CSRF token lookup would), or the refusal becomes a 500."""
+    browser = Client(enforce_csrf_checks=True)
+    browser.get("/sign-in/")  # the CSRF cookie, as a browser has it
+    token = browser.cookies["csrftoken"].value
+    fields = "&".join([f"csrfmiddlewaretoken={token}", *(f"f{n}=x" for n in range(1200))])
+    response = browser.generic(
+        "POST", "/sign-in/", fields.encode(), content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 400
+    assert b"could not be read" in response.content
