@@ -7,10 +7,12 @@ import codecs
 from collections.abc import Callable
 
 from django.contrib.auth import logout
+from django.db import transaction
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 
+from authflows import faults
 from authflows.errors import FlowError, RateLimited
 from authflows.flows import activation, gate
 from authflows.http import flow_context, set_client_cookie, typed
@@ -18,6 +20,8 @@ from authflows.models import AuthEvent
 from authflows.protect import audit
 
 API_PREFIX = "/api/"
+#: The load balancer's health check reports on the database itself: it needs no transaction.
+OUTSIDE_TRANSACTIONS = frozenset({"/healthz"})
 UTF_8 = codecs.lookup("utf-8").name
 
 
@@ -45,6 +49,28 @@ class RequestEncodingMiddleware:
         return HttpResponseBadRequest(
             "Send the form as UTF-8.", content_type="text/plain; charset=utf-8"
         )
+
+
+class StepTransactionMiddleware:
+    """A request runs in one database transaction, from the view's first read to the
+    session's save, the audit rows and the queued messages: they commit together, or (a 500,
+    a crash at any instant) not at all, and the old state stays whole. Refusals are answers,
+    not errors: their failure counts and audit rows commit."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path in OUTSIDE_TRANSACTIONS:
+            return self.get_response(request)
+        point = f"{request.method} {request.path}"
+        with transaction.atomic():
+            response = self.get_response(request)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+            faults.crash_point(f"before-commit {point}")
+        faults.crash_point(f"after-commit {point}")
+        return response
 
 
 class AuthflowsMiddleware:

@@ -43,6 +43,8 @@ MIDDLEWARE = [
     "authflows.middleware.RequestEncodingMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # One transaction per request, around the session's save, the audit rows and the messages.
+    "authflows.middleware.StepTransactionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

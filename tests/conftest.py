@@ -6,13 +6,17 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
 from urllib.parse import parse_qs
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection
+from django.db import connection as default_connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from authflows import clock
 from authflows.delivery import sms
@@ -129,6 +133,39 @@ def staff_client(staff: User, mailoutbox) -> Client:  # type: ignore[no-untyped-
 
 
 QUERY_BUDGET = 8
+# Transaction control: every request runs in one transaction (StepTransactionMiddleware), and
+# inside a test's own transaction that is a savepoint. Budgets count the statements that read
+# or write data; how many transactions a request opens is checked on its own.
+TRANSACTION_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
+
+
+def data_statements(queries: list[dict[str, str]]) -> list[str]:
+    return [q["sql"] for q in queries if not TRANSACTION_CONTROL.match(q["sql"])]
+
+
+@contextmanager
+def _count_statements(
+    num: int, connection=None, info: str | None = None, *, exact: bool
+) -> Iterator[CaptureQueriesContext]:  # type: ignore[no-untyped-def]
+    with CaptureQueriesContext(connection or default_connection) as context:
+        yield context
+    done = data_statements(context.captured_queries)
+    failed = len(done) != num if exact else len(done) > num
+    if failed:
+        verb = "exactly" if exact else "at most"
+        message = f"Expected {verb} {num} data statements, {len(done)} were done"
+        pytest.fail("\n\n".join([message + (f" ({info})" if info else ""), *done]))
+
+
+@pytest.fixture
+def django_assert_max_num_queries():  # type: ignore[no-untyped-def]
+    """pytest-django's fixture, counting data statements only (see TRANSACTION_CONTROL)."""
+    return partial(_count_statements, exact=False)
+
+
+@pytest.fixture
+def django_assert_num_queries():  # type: ignore[no-untyped-def]
+    return partial(_count_statements, exact=True)
 
 
 @pytest.fixture
