@@ -7,8 +7,8 @@ import codecs
 from collections.abc import Callable
 
 from django.contrib.auth import logout
-from django.db import transaction
 from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 
