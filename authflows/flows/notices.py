@@ -31,10 +31,10 @@ def new_sign_in(ctx: FlowContext, user: User) -> None:
         )
 
 
-def sign_up_attempted(ctx: FlowContext, *, target: str, phone: bool) -> None:
+def sign_up_attempted(ctx: FlowContext, *, target: str, phone: bool, locale: str) -> None:
     """Someone tried to sign up with an address that has an account (strict enumeration
-    protection sends this instead of a code)."""
-    locale = ctx.locale or None
+    protection sends this instead of a code), in the owner's language."""
+    locale = locale or None
     if phone:
         delivery.send_sms(to=target, event="sign_up_existing", context={}, locale=locale)
         return

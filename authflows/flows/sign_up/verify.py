@@ -61,8 +61,9 @@ def prepare(
     if resend:
         gate.throttle(ctx, "code_send")
     factor_ctx = _context(ctx, attempt, field)
-    if ctx.settings.strict_enumeration and _belongs_to_someone(field, target):
-        challenge = _notify_owner(ctx, factor_ctx, strategy, resend=resend)
+    owner = _owner_of(field, target) if ctx.settings.strict_enumeration else None
+    if owner is not None:
+        challenge = _notify_owner(ctx, factor_ctx, strategy, owner=owner, resend=resend)
     else:
         challenge = get_factor(strategy).prepare(factor_ctx, resend=resend)
     if challenge.sent:
@@ -74,13 +75,13 @@ def prepare(
     return challenge
 
 
-def _belongs_to_someone(field: str, target: str) -> bool:
+def _owner_of(field: str, target: str) -> User | None:
     column = "phone" if field == PHONE else "email"
-    return User.objects.filter(**{column: target}).exists()
+    return User.objects.filter(**{column: target}).only("pk", "locale").first()
 
 
 def _notify_owner(
-    ctx: FlowContext, factor_ctx: FactorContext, strategy: Strategy, *, resend: bool
+    ctx: FlowContext, factor_ctx: FactorContext, strategy: Strategy, *, owner: User, resend: bool
 ) -> Challenge:
     """Arm a verification as usual (same cool-down, same answers; no code will ever match)
     and tell the owner someone tried to sign up with their address."""
@@ -90,7 +91,8 @@ def _notify_owner(
         factor_ctx, strategy=strategy, target=target, link=link, resend=resend
     )
     if secret:
-        notices.sign_up_attempted(ctx, target=target, phone=strategy is Strategy.PHONE_CODE)
+        phone = strategy is Strategy.PHONE_CODE
+        notices.sign_up_attempted(ctx, target=target, phone=phone, locale=owner.locale)
     return challenge
 
 
