@@ -34,9 +34,9 @@ def new_sign_in(ctx: FlowContext, user: User) -> None:
 def sign_up_attempted(ctx: FlowContext, *, target: str, phone: bool, locale: str) -> None:
     """Someone tried to sign up with an address that has an account (strict enumeration
     protection sends this instead of a code), in the owner's language."""
-    locale = locale or None
+    language = locale or None
     if phone:
-        delivery.send_sms(to=target, event="sign_up_existing", context={}, locale=locale)
+        delivery.send_sms(to=target, event="sign_up_existing", context={}, locale=language)
         return
     context = {"sign_in_url": ctx.link(reverse("authflows:sign-in")), **about_request(ctx)}
-    delivery.send_email(to=target, event="sign_up_existing", context=context, locale=locale)
+    delivery.send_email(to=target, event="sign_up_existing", context=context, locale=language)
