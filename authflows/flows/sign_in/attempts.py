@@ -6,10 +6,12 @@ from datetime import timedelta
 from typing import Any
 
 from django.db.models import Exists, FilteredRelation, OuterRef, Q, Subquery
+from django.urls import reverse
 
 from authflows import clock
 from authflows.context import FlowContext
-from authflows.flows import gate, redirects
+from authflows.factors import FactorContext
+from authflows.flows import gate, notices, redirects
 from authflows.flows.sign_in.table import Reason, Status
 from authflows.models import SignInAttempt, TrustedClient, User, Verification
 from authflows.protect.lockout import Claimant
@@ -118,6 +120,30 @@ def point_at(attempt: SignInAttempt, verification: Verification | None, **fields
     for name, value in changed.items():
         setattr(attempt, name, value)
     SignInAttempt.objects.filter(pk=attempt.pk).update(**changed)
+
+
+def factor_context(
+    ctx: FlowContext, attempt: SignInAttempt, *, purpose: str, proven: bool
+) -> FactorContext:
+    """What a factor needs to send or check a code of this attempt. Sends after a proof (the
+    second step) spend the attempt's own budget; the first step's are anonymous."""
+    user = attempt.user
+    if proven:
+        budget = gate.send_budget(ctx, proven=True, attempt_key=f"sign-in {attempt.pk}")
+    else:
+        budget = gate.send_budget(ctx, proven=False, owner_trusted=attempt.client_trusted)
+    return FactorContext(
+        user=user,
+        settings=ctx.settings,
+        purpose=purpose,
+        sign_in=attempt,
+        target="" if user else attempt.identifier,
+        allow_send=budget,
+        link_base=ctx.link(reverse("authflows:verify")),
+        locale=user.locale if user else "",
+        about=notices.about_request(ctx),
+        verification=attempt.current_verification,
+    )
 
 
 def forget(ctx: FlowContext) -> None:

@@ -3,13 +3,11 @@ chosen through "use another method", and the code of a forgotten-password reset.
 
 from __future__ import annotations
 
-from django.urls import reverse
-
 from authflows import delivery
 from authflows.context import FlowContext
 from authflows.errors import FlowError
 from authflows.factors import Challenge, FactorContext, Outcome, codes, get_factor
-from authflows.flows import gate, notices
+from authflows.flows import gate
 from authflows.flows.gate import Secret
 from authflows.flows.screens import Screen, Submission, mask_email, mask_phone
 from authflows.flows.sign_in import attempts, finish, policy
@@ -34,24 +32,9 @@ def _supported(attempt: SignInAttempt, value: str, *, field: str) -> Strategy:
 
 
 def factor_context(ctx: FlowContext, attempt: SignInAttempt, strategy: Strategy) -> FactorContext:
-    purpose = (
-        Verification.Purpose.RESET_PASSWORD
-        if strategy.is_reset
-        else Verification.Purpose.FIRST_FACTOR
-    )
-    user = attempt.user
-    return FactorContext(
-        user=user,
-        settings=ctx.settings,
-        purpose=purpose,
-        sign_in=attempt,
-        target="" if user else attempt.identifier,
-        allow_send=gate.send_budget(ctx, proven=False, owner_trusted=attempt.client_trusted),
-        link_base=ctx.link(reverse("authflows:verify")),
-        locale=user.locale if user else "",
-        about=notices.about_request(ctx),
-        verification=attempt.current_verification,
-    )
+    reset = strategy.is_reset
+    purpose = Verification.Purpose.RESET_PASSWORD if reset else Verification.Purpose.FIRST_FACTOR
+    return attempts.factor_context(ctx, attempt, purpose=purpose, proven=False)
 
 
 def prepare(

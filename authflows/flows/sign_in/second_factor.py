@@ -4,12 +4,10 @@ attemptSecondFactor()."""
 
 from __future__ import annotations
 
-from django.urls import reverse
-
 from authflows.context import FlowContext
 from authflows.errors import FlowError
 from authflows.factors import Challenge, FactorContext, codes, get_factor
-from authflows.flows import gate, notices, trust
+from authflows.flows import gate, trust
 from authflows.flows.gate import Secret
 from authflows.flows.screens import Screen, Submission, mask_email, mask_phone
 from authflows.flows.sign_in import attempts, finish
@@ -34,20 +32,10 @@ def supported(attempt: SignInAttempt) -> list[Strategy]:
 
 def factor_context(ctx: FlowContext, attempt: SignInAttempt) -> FactorContext:
     trust_step = is_client_trust(attempt)
-    user = attempt.user
-    return FactorContext(
-        user=user,
-        settings=ctx.settings,
-        purpose=Verification.Purpose.CLIENT_TRUST
-        if trust_step
-        else Verification.Purpose.SECOND_FACTOR,
-        sign_in=attempt,
-        allow_send=gate.send_budget(ctx, proven=True, attempt_key=f"sign-in {attempt.pk}"),
-        link_base=ctx.link(reverse("authflows:verify")),
-        locale=user.locale if user else "",
-        about=notices.about_request(ctx),
-        verification=attempt.current_verification,
+    purpose = (
+        Verification.Purpose.CLIENT_TRUST if trust_step else Verification.Purpose.SECOND_FACTOR
     )
+    return attempts.factor_context(ctx, attempt, purpose=purpose, proven=True)
 
 
 def prepare(
