@@ -102,8 +102,8 @@ def test_the_compiled_catalogs_say_what_msgfmt_would(dists: Dists, tmp_path: Pat
         for po in checkout_files("locale", suffix=".po"):
             built = gettext.GNUTranslations(io.BytesIO(wheel.read(f"authflows/{po[:-3]}.mo")))
             expected = msgfmt_catalog(ROOT / po, tmp_path)
-            ours = {k: v for k, v in built._catalog.items() if k != ""}  # type: ignore[attr-defined]
-            theirs = {k: v for k, v in expected._catalog.items() if k != ""}  # type: ignore[attr-defined]
+            ours = {k: v for k, v in built._catalog.items() if k != ""}
+            theirs = {k: v for k, v in expected._catalog.items() if k != ""}
             assert len(theirs) > 300, f"{po}: only {len(theirs)} messages"
             assert ours == theirs, f"{po}: the built catalog differs from msgfmt's"
             plural_forms = [(built.plural(n), expected.plural(n)) for n in range(0, 2_000_001, 997)]

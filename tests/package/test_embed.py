@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import polib
 import pytest
@@ -221,7 +222,7 @@ def console_emails(console: str) -> list[EmailMessage]:
         if start >= 0 and "\nTo: " in chunk:
             text = chunk[start:]
             messages.append(email.message_from_string(text, policy=email.policy.default))
-    return messages  # type: ignore[return-value]
+    return messages
 
 
 def test_the_project_runs_the_installed_wheel_not_this_checkout(project: Project) -> None:
@@ -239,15 +240,23 @@ def test_the_project_runs_the_installed_wheel_not_this_checkout(project: Project
 def test_a_user_signs_in_through_the_pages_with_the_emailed_code(
     project: Project, server: Server
 ) -> None:
+    """The superuser opens the admin, is sent to /sign-in/, signs in from this new browser
+    with the code the console email shows, and lands back in the admin."""
     browser = Browser(server.base)
-    start = browser.get("/sign-in/")
+    admin_login = browser.get("/admin/")
+    assert admin_login.status_code == 302, admin_login.status_code
+    to_sign_in = browser.get(admin_login.headers["Location"])
+    assert to_sign_in.status_code == 302
+    sign_in = to_sign_in.headers["Location"]
+    assert sign_in == "/sign-in/?" + urlencode({"redirect_url": "/admin/"}), sign_in
+    start = browser.get(sign_in)
     assert start.status_code == 200 and 'lang="en"' in start.text
     [stylesheet] = re.findall(r'<link rel="stylesheet" href="([^"]+)"', start.text)
     css = browser.get(stylesheet)
     assert css.status_code == 200 and css.headers["Content-Type"].startswith("text/css")
     assert css.content == (ROOT / "static" / "authflows" / "app.css").read_bytes()
 
-    answer = browser.submit("/sign-in/", {"identifier": EMAIL, "password": PASSWORD})
+    answer = browser.submit(sign_in, {"identifier": EMAIL, "password": PASSWORD})
     assert answer.status_code == 302, answer.text[-2000:]
     assert answer.headers["Location"] == "/sign-in/client-trust/"
     trust = browser.get("/sign-in/client-trust/")
@@ -255,16 +264,16 @@ def test_a_user_signs_in_through_the_pages_with_the_emailed_code(
 
     [message] = [m for m in console_emails(server.console()) if EMAIL in str(m["To"])]
     assert "new device" in str(message["Subject"]), message["Subject"]
-    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    text = message.get_body(("plain",)).get_content()
     code = re.findall(r"\b(\d{6})\b", text)[-1]
     done = browser.submit("/sign-in/client-trust/", {"code": code}, button=("action", "verify"))
-    assert done.status_code == 302 and done.headers["Location"] == "/", done.text[-2000:]
+    assert done.status_code == 302 and done.headers["Location"] == "/admin/", done.text[-2000:]
 
+    admin = browser.get("/admin/")
+    assert admin.status_code == 200 and "authflows Dashboard" in admin.text
     assert "You're signed in" in browser.get("/").text
     account = browser.get("/user/")
     assert account.status_code == 200 and EMAIL in account.text
-    admin = browser.get("/admin/")
-    assert admin.status_code == 200 and "authflows Dashboard" in admin.text
     assert "Traceback" not in server.stderr.read_text()
 
 
