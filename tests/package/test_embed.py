@@ -336,3 +336,55 @@ def test_the_demo_data_and_maintenance_commands_run_from_the_package(project: Pr
     for row in fixture:
         assert f"created demo user {row['fields']['email']}" in output
     project.manage("maintenance")
+
+
+STANDALONE_CHECK = """
+import json
+import django
+django.setup()
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import get_template
+from django.utils import translation
+with translation.override("de"):
+    heading = translation.gettext("Sign in")
+print(json.dumps({
+    "template": get_template("authflows/sign_in/start.html").origin.name,
+    "base": get_template("base.html").origin.name,
+    "static": finders.find("authflows/app.css", find_all=True),
+    "locale": [str(p) for p in settings.LOCALE_PATHS],
+    "heading": heading,
+}))
+"""
+
+
+def test_the_standalone_sites_settings_find_the_packaged_files(
+    project: Project, tmp_path: Path
+) -> None:
+    """authflows.settings run from the installed wheel (no checkout around it) finds the
+    templates, static files and catalogs inside the package, each once."""
+    env = {
+        **project.env,
+        "DJANGO_SETTINGS_MODULE": "authflows.settings",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'standalone.sqlite3'}",
+    }
+    done = subprocess.run(
+        [project.python(), "-c", STANDALONE_CHECK],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    package = project.venv.resolve() / "lib"
+    for key in ("template", "base"):
+        assert Path(found[key]).resolve().is_relative_to(package), found[key]
+    [static] = found["static"]
+    assert Path(static).resolve().is_relative_to(package), static
+    [locale] = found["locale"]
+    assert Path(locale).resolve().is_relative_to(package) and Path(locale).name == "locale"
+    catalog = polib.pofile(str(ROOT / "locale" / "de" / "LC_MESSAGES" / "django.po"))
+    assert found["heading"] == catalog.find("Sign in").msgstr

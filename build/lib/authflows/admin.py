@@ -1,0 +1,380 @@
+"""The Dashboard (one InstanceSettings row) and user administration."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminSplitDateTime
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from authflows import clock
+from authflows.errors import FlowError
+from authflows.flows import gate, passwords, trust
+from authflows.flows.mfa.methods import overview
+from authflows.flows.mfa.remove import reset_mfa
+from authflows.http import typed
+from authflows.models import AuthEvent, InstanceSettings, TrustedClient, User
+
+
+def _login_through_sign_in(request: HttpRequest, extra_context: object = None) -> HttpResponse:
+    """The admin signs in through /sign-in/ like everyone, so MFA and client trust apply."""
+    if request.user.is_authenticated and not request.user.is_staff:
+        return HttpResponseRedirect(reverse("authflows:home"))
+    next_url = request.GET.get("next") or reverse("admin:index")
+    return HttpResponseRedirect(
+        f"{reverse('authflows:sign-in')}?{urlencode({'redirect_url': next_url})}"
+    )
+
+
+def _password_change_on_account_page(
+    request: HttpRequest, extra_context: object = None
+) -> HttpResponse:
+    """Staff change their own password on /user/, with the same rules and consequences as
+    everyone (compromised passwords refused, trusted devices revoked, other sessions ended)."""
+    return HttpResponseRedirect(reverse("authflows:account") + "#password")
+
+
+def _actor(request: HttpRequest) -> str:
+    return str(getattr(request.user, "identifier", ""))
+
+
+# The admin's own login and password pages are replaced by the site's (a redirect rather than
+# the template the stubs expect).
+admin.site.login = _login_through_sign_in  # type: ignore[method-assign]
+admin.site.password_change = _password_change_on_account_page  # type: ignore[assignment]
+admin.site.site_header = _("authflows Dashboard")
+admin.site.site_title = _("authflows")
+admin.site.index_title = _("Dashboard and users")
+
+
+@admin.register(InstanceSettings)
+class InstanceSettingsAdmin(admin.ModelAdmin):
+    """One row, opened directly: no list, no add, no delete."""
+
+    fieldsets = [
+        (_("Application"), {"fields": ["application_name"]}),
+        (
+            _("Email"),
+            {
+                "fields": [
+                    "email_sign_up",
+                    "email_required",
+                    "email_verification",
+                    "email_sign_in",
+                    "email_code_sign_in",
+                    "email_link_sign_in",
+                ]
+            },
+        ),
+        (
+            _("Phone"),
+            {
+                "fields": [
+                    "phone_sign_up",
+                    "phone_required",
+                    "phone_verify_at_sign_up",
+                    "phone_sign_in",
+                ]
+            },
+        ),
+        (
+            _("Username"),
+            {
+                "fields": [
+                    "username_sign_up",
+                    "username_sign_in",
+                    "username_min_length",
+                    "username_max_length",
+                ]
+            },
+        ),
+        (
+            _("Personal information"),
+            {"fields": ["name_sign_up", "name_required", "legal_consent_required"]},
+        ),
+        (
+            _("Password"),
+            {"fields": ["password_sign_up", "password_min_length", "password_reject_compromised"]},
+        ),
+        (
+            _("Multi-factor"),
+            {"fields": ["mfa_phone_code", "mfa_totp", "mfa_backup_code", "mfa_required"]},
+        ),
+        (
+            _("Protect"),
+            {
+                "fields": [
+                    "client_trust",
+                    "client_trust_legacy_status",
+                    "lockout_enabled",
+                    "lockout_max_attempts",
+                    "lockout_duration_minutes",
+                    "lockout_indefinite",
+                    "enumeration_protection",
+                ]
+            },
+        ),
+        (
+            _("Sessions"),
+            {
+                "fields": [
+                    "session_lifetime_enabled",
+                    "session_max_lifetime_hours",
+                    "session_inactivity_enabled",
+                    "session_inactivity_minutes",
+                ]
+            },
+        ),
+        (
+            _("Data retention"),
+            {"fields": ["audit_retention_days", "abandoned_sign_up_retention_days"]},
+        ),
+        (_("Test mode"), {"fields": ["test_mode"]}),
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict | None = None
+    ) -> HttpResponse:
+        InstanceSettings.load()  # make sure the row exists
+        return HttpResponseRedirect(reverse("admin:authflows_instancesettings_change", args=[1]))
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> InstanceSettings | None:
+        InstanceSettings.load()
+        return super().get_object(request, "1", from_field)
+
+    def save_model(
+        self, request: HttpRequest, obj: InstanceSettings, form: Any, change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        gate.record(
+            typed(request).flow,
+            AuthEvent.Kind.SETTINGS_CHANGED,
+            actor=_actor(request),
+            fields=sorted(form.changed_data),
+        )
+
+
+class TrustedClientFormSet(BaseInlineFormSet):
+    """Each device's "Delete?" checkbox gets a name of its own: the column heading is not a
+    label, so assistive technology would otherwise announce an anonymous checkbox."""
+
+    def add_fields(self, form: forms.ModelForm[TrustedClient], index: int | None) -> None:
+        super().add_fields(form, index)
+        delete = form.fields.get("DELETE")
+        if delete is not None and form.instance.client_id:
+            delete.widget.attrs["aria-label"] = _("Delete trusted device %(device)s") % {
+                "device": form.instance.client
+            }
+
+
+class TrustedClientInline(admin.TabularInline):
+    model = TrustedClient
+    formset = TrustedClientFormSet
+    extra = 0
+    fields = ["client", "strategy", "created_at", "last_seen_at"]
+    readonly_fields = ("client", "strategy", "created_at", "last_seen_at")
+    verbose_name_plural = _("Trusted devices (delete to revoke)")
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class UserChangeForm(auth_forms.UserChangeForm):
+    """Django's user change form (the password hash is shown read-only, with a link to the
+    password form), on authflows' user model."""
+
+    class Meta:
+        model = User
+        field_classes: dict[str, type] = {}
+        fields = [
+            "email",
+            "phone",
+            "username",
+            "password",
+            "first_name",
+            "last_name",
+            "email_verified",
+            "phone_verified",
+            "locked_until",
+            "locked_indefinitely",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "groups",
+            "user_permissions",
+        ]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, AdminSplitDateTime):
+                label_split_date_time(field)
+
+
+def label_split_date_time(field: forms.Field) -> None:
+    """Django's admin date/time widget shows "Date:" and "Time:" as plain text, which labels
+    neither input; name each one after the field."""
+    date, time = field.widget.widgets
+    date.attrs["aria-label"] = _("%(field)s: date") % {"field": field.label}
+    time.attrs["aria-label"] = _("%(field)s: time") % {"field": field.label}
+
+
+def _validate_new_password(form: forms.BaseForm, user: User | None) -> None:
+    """Passwords set by an admin follow the same policy as everyone's (length, Django's
+    validators, no compromised password), refused on the form's second password field."""
+    password = form.cleaned_data.get("password1") or ""
+    if not password:
+        return
+    try:
+        passwords.validate_password(password, settings=InstanceSettings.load(), user=user)
+    except FlowError as error:
+        form.add_error("password2", error.message)
+
+
+class AdminPasswordChangeForm(auth_forms.AdminPasswordChangeForm):
+    """An admin setting a password is a password change: the user's trusted devices go."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        _validate_new_password(self, self.user)
+        return data
+
+    def save(self, commit: bool = True) -> User:
+        super().save(commit=commit)
+        trust.revoke_trust(None, self.user, actor="admin password change")
+        return self.user
+
+
+class UserCreationForm(auth_forms.AdminUserCreationForm):
+    """Adding a user in the admin: the password follows the same policy as at sign-up."""
+
+    class Meta:
+        model = User
+        fields = ["email"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        _validate_new_password(self, None)
+        return data
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
+    ordering = ["email"]
+    list_display = ["identifier", "email", "phone", "username", "is_staff", "is_locked"]
+    search_fields = ["email", "phone", "username", "first_name", "last_name"]
+    list_filter = ["is_staff", "is_active", "email_verified", "locked_indefinitely"]
+    fieldsets = [
+        (None, {"fields": ["email", "phone", "username", "password"]}),
+        (_("Personal info"), {"fields": ["first_name", "last_name"]}),
+        (_("Verification"), {"fields": ["email_verified", "phone_verified"]}),
+        (_("Lockout"), {"fields": ["locked_until", "locked_indefinitely"]}),
+        (_("Multi-factor authentication"), {"fields": ["mfa_methods"]}),
+        (
+            _("Permissions"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    readonly_fields = ["last_login", "date_joined", "mfa_methods"]
+    inlines = [TrustedClientInline]
+    actions = ["revoke_trusted_devices", "unlock_users", "reset_mfa"]
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        for row in getattr(formset, "deleted_objects", []):  # devices revoked inline
+            if isinstance(row, TrustedClient):
+                gate.record(
+                    typed(request).flow,
+                    AuthEvent.Kind.TRUST_REVOKED,
+                    user=row.user,
+                    actor=_actor(request),
+                    client=row.client_id,
+                    count=1,
+                )
+
+    @admin.display(boolean=True, description=_("locked"))
+    def is_locked(self, obj: User) -> bool:
+        return obj.locked_indefinitely or bool(obj.locked_until and obj.locked_until > clock.now())
+
+    @admin.action(description=_("Revoke all trusted devices"))
+    def revoke_trusted_devices(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        ctx = typed(request).flow
+        count = sum(trust.revoke_trust(ctx, user, actor=_actor(request)) for user in queryset)
+        text = ngettext("Revoked %(n)d trusted device.", "Revoked %(n)d trusted devices.", count)
+        self.message_user(request, text % {"n": count}, messages.SUCCESS)
+
+    @admin.display(description=_("MFA methods"))
+    def mfa_methods(self, obj: User) -> str:
+        """Which methods the user has; never a secret or a code."""
+        if obj.pk is None:
+            return "-"
+        view = overview(obj, InstanceSettings.load())
+        parts = [str(_("Authenticator app"))] if view.totp else []
+        if view.phone:
+            parts.append(str(_("SMS codes to %(phone)s")) % {"phone": view.phone})
+        if view.backup_codes_left:
+            left = view.backup_codes_left
+            parts.append(
+                ngettext("%(n)d backup code left", "%(n)d backup codes left", left) % {"n": left}
+            )
+        return ", ".join(parts) or str(_("None"))
+
+    @admin.action(description=_("Reset MFA (remove all methods and backup codes)"))
+    def reset_mfa(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        ctx = typed(request).flow
+        count = sum(reset_mfa(ctx, user, actor=_actor(request)) for user in queryset)
+        text = ngettext("Reset MFA of %(n)d user.", "Reset MFA of %(n)d users.", count)
+        self.message_user(request, text % {"n": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Unlock"))
+    def unlock_users(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            gate.unlock(typed(request).flow, user, actor=_actor(request))
+        self.message_user(request, _("Unlocked."), messages.SUCCESS)
+
+
+@admin.register(AuthEvent)
+class AuthEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "identifier", "actor", "ip", "client_id"]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["identifier", "actor", "ip"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+# django-otp's own TOTP device admin shows the secret key and its QR code; MFA is managed
+# from the user pages instead (methods listed, never secrets; "Reset MFA" action).
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)

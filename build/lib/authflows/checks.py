@@ -1,0 +1,74 @@
+"""Deploy checks (`manage.py check --deploy`): settings that are fine in development and
+dangerous in production."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
+from django.conf import settings
+from django.core.checks import CheckMessage, Tags, Warning, register
+from django.db import DatabaseError
+
+from authflows.app_settings import app_settings
+from authflows.models import InstanceSettings
+
+PRINTING_SMS_BACKENDS = {
+    "authflows.delivery.sms.ConsoleBackend",
+    "authflows.delivery.sms.LocmemBackend",
+    "authflows.delivery.sms.DatabaseOutboxBackend",
+}
+
+
+@register(Tags.security, deploy=True)
+def check_test_mode(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+    """Test mode accepts code 424242 for test addresses: never leave it on in production."""
+    if settings.DEBUG:
+        return []
+    try:
+        test_mode = InstanceSettings.objects.filter(pk=1, test_mode=True).exists()
+    except DatabaseError:
+        return []
+    if not test_mode:
+        return []
+    return [
+        Warning(
+            "Test mode is on in the Dashboard: +clerk_test addresses and 555-01XX numbers "
+            "accept the code 424242.",
+            hint="Turn off “test mode” in /admin/ (Dashboard).",
+            id="authflows.W001",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def check_sms_backend(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+    """An SMS backend that prints or stores messages would put one-time codes in logs or
+    tables: production names a real provider (or none: SMS codes are then refused)."""
+    if settings.DEBUG or app_settings.SMS_BACKEND not in PRINTING_SMS_BACKENDS:
+        return []
+    return [
+        Warning(
+            f"SMS_BACKEND is {app_settings.SMS_BACKEND}: SMS codes are written to the "
+            "server's output or database instead of being sent.",
+            hint="Set SMS_BACKEND to your provider's backend (a BaseSMSBackend subclass).",
+            id="authflows.W002",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def check_public_origin(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Emailed links are built from PUBLIC_ORIGIN, never from a request's Host header."""
+    if settings.DEBUG or getattr(settings, "AUTHFLOWS_PUBLIC_ORIGIN", ""):
+        return []
+    return [
+        Warning(
+            "PUBLIC_ORIGIN is not set: emailed links use "
+            f"{app_settings.PUBLIC_ORIGIN or '(no origin)'}.",
+            hint="Set PUBLIC_ORIGIN to the site's public scheme and host, e.g. "
+            "https://id.example.com.",
+            id="authflows.W003",
+        )
+    ]

@@ -1,0 +1,110 @@
+"""Clerk's error codes with a sentence a person understands, raised by flows and factors."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+MESSAGES = {
+    "form_identifier_not_found": _("Couldn't find your account."),
+    "form_password_incorrect": _("Password is incorrect. Try again, or use another method."),
+    "form_password_or_identifier_incorrect": _(
+        "Password or email address is incorrect. Try again, or use another method."
+    ),
+    "form_param_format_invalid": _("This value is not in a format we accept."),
+    "form_param_missing": _("Enter a value."),
+    "form_param_value_invalid": _("This value is not valid."),
+    "form_code_incorrect": _("The code is incorrect. Check it and try again."),
+    "verification_expired": _("This code has expired. Ask for a new one."),
+    "verification_failed": _("Too many wrong tries for this code. Ask for a new one."),
+    "verification_code_too_many_requests": _(
+        "A code was sent a moment ago. You can ask for a new one in %(seconds)s seconds."
+    ),
+    "form_identifier_exists": _("That identifier is taken. Sign in instead, or use another one."),
+    "form_identifier_exists.email_address": _(
+        "That email address is taken. Sign in instead, or use another one."
+    ),
+    "form_identifier_exists.phone_number": _(
+        "That phone number is taken. Sign in instead, or use another one."
+    ),
+    "form_identifier_exists.username": _(
+        "That username is taken. Sign in instead, or use another one."
+    ),
+    "form_password_length_too_short": _("Passwords must be %(min)s characters or more."),
+    "form_password_length_too_long": _("Passwords must be at most %(max)s characters."),
+    "form_password_pwned": _(
+        "This password has appeared in a data breach and can't be used. Choose another one."
+    ),
+    "form_password_validation_failed": _("This password is too easy to guess."),
+    "form_password_not_match": _("The passwords don't match."),
+    "form_username_invalid_length": _("Usernames must be between %(min)s and %(max)s characters."),
+    "form_username_invalid_character": _(
+        "Usernames may contain only letters, numbers, and the characters _ . and -."
+    ),
+    "strategy_for_user_invalid": _("This verification method is not available for your account."),
+    "user_locked": _("Your account is locked. You can try again in %(minutes)s minutes."),
+    "user_locked_indefinitely": _("Your account is locked. Contact support to unlock it."),
+    "too_many_requests": _("Too many requests. Try again in %(seconds)s seconds."),
+    "session_exists": _("You're already signed in."),
+    "sign_in_expired": _("Your sign-in attempt expired. Start again."),
+    "second_factor_deletion_not_allowed": _(
+        "Multi-factor authentication is required, so your last method can't be removed."
+    ),
+    "form_consent_missing": _("You must accept the terms to continue."),
+    "sign_up_expired": _("Your sign-up expired. Start again."),
+    "sign_up_closed": _("Sign-up is closed. Ask an administrator for an account."),
+    "verification_missing": _("There is nothing to verify here."),
+    "reverification_required": _("For your security, confirm it's you before making this change."),
+    "service_unavailable": _("This service is briefly unavailable. Try again in a moment."),
+}
+
+
+class FlowError(Exception):
+    """A refusal a person can act on: a Clerk error code, the field it concerns, a message."""
+
+    def __init__(
+        self, code: str, *, field: str = "__all__", message_key: str = "", **params: object
+    ) -> None:
+        self.code = code
+        self.field = field
+        self.params = params
+        # A variant of the sentence under the same code (e.g. an indefinite `user_locked`, or
+        # `form_identifier_exists` naming the field).
+        self.message_key = message_key or code
+        if not message_key and f"{code}.{field}" in MESSAGES:
+            self.message_key = f"{code}.{field}"
+        super().__init__(code)
+
+    @property
+    def message(self) -> str:
+        template = MESSAGES.get(self.message_key, _("Something went wrong. Try again."))
+        return str(template) % self.params if self.params else str(template)
+
+
+class DetailedFlowError(FlowError):
+    """A FlowError whose sentence comes from elsewhere (e.g. one of Django's validators)."""
+
+    def __init__(self, code: str, *, detail: str, field: str = "__all__") -> None:
+        super().__init__(code, field=field)
+        self.detail = detail
+
+    @property
+    def message(self) -> str:
+        return self.detail
+
+
+class FlowErrors(FlowError):
+    """Several refusals at once, one per field (a sign-up form has many fields)."""
+
+    def __init__(self, errors: list[FlowError]) -> None:
+        super().__init__(errors[0].code, field=errors[0].field)
+        self.errors = errors
+
+
+class RateLimited(Exception):
+    """Too many requests from one address or for one identifier: answered with HTTP 429."""
+
+    def __init__(self, retry_after: int, *, scope: str = "", first: bool = True) -> None:
+        self.retry_after = max(1, int(retry_after))
+        self.scope = scope
+        self.first = first  # the first refusal in its window (the one worth an audit row)
+        super().__init__(f"retry after {self.retry_after}s")

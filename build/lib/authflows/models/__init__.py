@@ -1,0 +1,26 @@
+from authflows.models.attempts import SignInAttempt, SignInStatus, SignUpAttempt, SignUpStatus
+from authflows.models.client import Client, TrustedClient
+from authflows.models.events import AuthEvent
+from authflows.models.instance import InstanceSettings
+from authflows.models.mfa import BackupCode, PhoneMFA
+from authflows.models.outbox import OutboxMessage
+from authflows.models.session import UserSession
+from authflows.models.user import User
+from authflows.models.verification import Verification
+
+__all__ = [
+    "AuthEvent",
+    "BackupCode",
+    "Client",
+    "InstanceSettings",
+    "OutboxMessage",
+    "PhoneMFA",
+    "SignInAttempt",
+    "SignInStatus",
+    "SignUpAttempt",
+    "SignUpStatus",
+    "TrustedClient",
+    "User",
+    "UserSession",
+    "Verification",
+]

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from authflows import clock
+from authflows.identifiers import normalize_email, normalize_phone, normalize_username
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(
+        self, email: str | None = None, password: str | None = None, **fields: object
+    ) -> User:
+        user = self.model(email=normalize_email(email), **fields)
+        user.set_password(password) if password else user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: object) -> User:
+        fields.update(is_staff=True, is_superuser=True, email_verified=True)
+        return self.create_user(email, password, **fields)
+
+    def get_by_natural_key(self, email: str | None) -> User:
+        return self.get(email=normalize_email(email))
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(
+        _("email address"), max_length=254, unique=True, null=True, blank=True
+    )
+    phone = models.CharField(
+        _("phone number"),
+        max_length=20,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("E.164, e.g. +14155550100"),
+    )
+    username = models.CharField(_("username"), max_length=64, unique=True, null=True, blank=True)
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    email_verified = models.BooleanField(_("email verified"), default=False)
+    phone_verified = models.BooleanField(_("phone verified"), default=False)
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=clock.now)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    locked_indefinitely = models.BooleanField(_("locked indefinitely"), default=False)
+    locale = models.CharField(
+        _("language"), max_length=16, blank=True, help_text=_("for emails and text messages")
+    )
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    # Read along by the sign-in lookup (flows/users.py), not columns: whether the asking
+    # client is trusted for this user, and that device's own lock.
+    is_trusted_client: bool = False
+    trust_locked_until: datetime | None = None
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.identifier
+
+    @property
+    def identifier(self) -> str:
+        return self.email or self.phone or self.username or f"user {self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.email = normalize_email(self.email)
+        self.username = normalize_username(self.username)
+        if self.phone:
+            self.phone = normalize_phone(self.phone)
+        else:
+            self.phone = None
+        super().save(*args, **kwargs)
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.identifier
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.identifier

@@ -1,0 +1,54 @@
+"""Verification strategies (Clerk's names). An enum, so a typo is a type error, not a branch
+that silently never runs. Values are plain strings: stored in JSON lists and form fields."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Strategy(StrEnum):
+    PASSWORD = "password"
+    EMAIL_CODE = "email_code"
+    EMAIL_LINK = "email_link"
+    PHONE_CODE = "phone_code"
+    TOTP = "totp"
+    BACKUP_CODE = "backup_code"
+    RESET_PASSWORD_EMAIL_CODE = "reset_password_email_code"
+    RESET_PASSWORD_PHONE_CODE = "reset_password_phone_code"
+
+    @classmethod
+    def parse(cls, value: object) -> Strategy | None:
+        """The strategy a submitted value names, or None for anything else."""
+        try:
+            return cls(str(value or ""))
+        except ValueError:
+            return None
+
+    @property
+    def is_reset(self) -> bool:
+        return self in RESET_CODES
+
+    @property
+    def base(self) -> Strategy:
+        """The factor that carries it: a reset code is an email or SMS code."""
+        return RESET_CODES.get(self, self)
+
+    @property
+    def sends(self) -> bool:
+        return self.base in (Strategy.EMAIL_CODE, Strategy.EMAIL_LINK, Strategy.PHONE_CODE)
+
+
+RESET_CODES = {
+    Strategy.RESET_PASSWORD_EMAIL_CODE: Strategy.EMAIL_CODE,
+    Strategy.RESET_PASSWORD_PHONE_CODE: Strategy.PHONE_CODE,
+}
+#: MFA methods in the order a sign-in offers them (SPEC 2): the app first, backup codes last.
+MFA_ORDER = (Strategy.TOTP, Strategy.PHONE_CODE, Strategy.BACKUP_CODE)
+#: MFA methods that count on their own; backup codes only back one of these up.
+REAL_MFA = (Strategy.TOTP, Strategy.PHONE_CODE)
+PASSWORDLESS = (Strategy.EMAIL_CODE, Strategy.EMAIL_LINK, Strategy.PHONE_CODE)
+
+
+def strategies(values: list[str]) -> list[Strategy]:
+    """A stored list (JSON) of strategy names, as the enum; unknown names are dropped."""
+    return [s for s in map(Strategy.parse, values) if s is not None]
