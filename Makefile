@@ -80,11 +80,13 @@ i18n-check: $(DEV)
 	{ echo "FAIL: i18n-check (see above)"; exit 1; }
 	@echo "i18n-check: catalogs up to date and compiled"
 
-# The same suite against the local PostgreSQL and Redis.
+# The same suite against the local PostgreSQL and Redis; the package tests (tests/package/:
+# build the wheel, install it into a new virtualenv, embed it in a new project on SQLite) run
+# in `make test` only, since nothing in them depends on the site's database.
 test-postgres: $(DEV) compile-messages
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/authflows} \
 	CACHE_URL=$${CACHE_URL:-redis://127.0.0.1:6379/1} \
-	AUTHFLOWS_REQUIRE_SERVICES=1 $(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
+	AUTHFLOWS_REQUIRE_SERVICES=1 $(PY) -m pytest -m "not e2e and not package" $(PYTEST_ARGS)
 
 # axe-core for the browser journeys, at the exact version in clients/axe/package-lock.json.
 AXE := clients/axe/node_modules/.installed
@@ -135,4 +137,5 @@ format: $(DEV)
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles locale/*/LC_MESSAGES/*.mo clients/axe/node_modules
+	rm -rf $(VENV) db.sqlite3 staticfiles locale/*/LC_MESSAGES/*.mo clients/axe/node_modules \
+		build dist authflows.egg-info

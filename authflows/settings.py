@@ -11,6 +11,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from authflows import paths
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -62,7 +64,7 @@ ASGI_APPLICATION = "authflows.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [paths.data_dir("templates")],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -179,7 +181,7 @@ LANGUAGES = [
 # development only, unless PSEUDO_LOCALE says otherwise.
 if env.bool("PSEUDO_LOCALE", default=DEBUG):
     LANGUAGES.append(("en-xa", "[Ƥšéûðö-Éñĝļîšĥ]"))
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [paths.data_dir("locale")]
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
@@ -189,7 +191,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# templates/, static/ and locale/ sit at the repository root in a checkout and inside the
+# package when installed from the wheel (authflows/paths.py).
+STATICFILES_DIRS = paths.checkout_dirs("static")
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 # Production: WhiteNoise serves `collectstatic`'s output from the app itself: content-hashed
 # names cached for ten years (immutable), gzip copies (Brotli too with the brotli package).

@@ -1,16 +1,16 @@
-"""Load the demo users of fixtures/demo.json and give them the documented password
-(and, per user, the documented MFA methods). Safe to run again."""
+"""Load the demo users of fixtures/demo.json (authflows/fixtures/ in an installed wheel) and
+give them the documented password (and, per user, the documented MFA methods). Safe to run
+again."""
 
 from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from authflows import paths
 from authflows.factors import backup_code
 from authflows.models import BackupCode, PhoneMFA, User
 
@@ -35,7 +35,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args: object, **options: object) -> None:
-        fixture = Path(settings.BASE_DIR) / "fixtures" / "demo.json"
+        fixture = paths.data_dir("fixtures") / "demo.json"
         for row in json.loads(fixture.read_text()):
             fields = dict(row["fields"])
             fields.pop("password", None)
