@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import connection
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests.e2e.conftest import CHROMIUM_ARGS, DESKTOP, chromium_path
@@ -71,17 +73,55 @@ def new_page(  # type: ignore[no-untyped-def]
         page = context.new_page()
         page.on("console", lambda m: print(f"[console.{m.type}] {m.text}"))
         page.on("pageerror", lambda e: print(f"[pageerror] {e}"))
+        inflight: set[Any] = set()
+        page.on("request", lambda r: inflight.add(r))
+        page.on("requestfinished", lambda r: inflight.discard(r))
+        page.on("requestfailed", lambda r: inflight.discard(r))
+        INFLIGHT[id(page)] = inflight
         page.on(
             "response",
             lambda r: (
-                print(f"[{r.status}] {r.request.method} {r.url}") if r.status >= 400 else None
+                print(f"[{r.status}] {r.request.method} {r.url} {r.request.post_data}")
+                if r.status >= 400 or os.environ.get("FAPI_TRACE")
+                else None
             ),
         )
         return page
 
     yield open_page
+    # Clerk's SDK keeps polling while a page is open: stop every page and let the server
+    # finish what it was sent before the test database is emptied.
     for context in contexts:
+        for open_ in context.pages:
+            open_.goto("about:blank")
+            settle(open_)
         context.close()
+    server_idle()
+
+
+INFLIGHT: dict[int, set[Any]] = {}
+
+
+def server_idle(seconds: float = 5) -> None:
+    """With the in-memory SQLite test database the live server's thread shares this thread's
+    connection: wait until no request holds it inside a transaction, so the next test (and
+    the flush between tests) starts on a clean connection."""
+    for _ in range(int(seconds / 0.05)):
+        if not connection.in_atomic_block and connection.get_autocommit():
+            return
+        time.sleep(0.05)
+
+
+def settle(page: Page, quiet_ms: int = 300, timeout_ms: int = 15_000) -> None:
+    """Wait until the page has made no request for `quiet_ms` (the SDK's calls are done and
+    the React form action that made them has settled)."""
+    inflight = INFLIGHT[id(page)]
+    quiet = waited = 0
+    while quiet < quiet_ms:
+        assert waited < timeout_ms, f"requests still in flight: {[r.url for r in inflight]}"
+        page.wait_for_timeout(50)
+        waited += 50
+        quiet = quiet + 50 if not inflight else 0
 
 
 @pytest.fixture
