@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import logging
 import os
 import secrets
 from datetime import datetime, timedelta
@@ -38,6 +39,7 @@ NOT_BEFORE_SKEW = 5
 ROTATE_AFTER = timedelta(days=30)
 PUBLISH_RETIRED_FOR = timedelta(days=2)
 _HKDF_INFO = b"authflows.fapi.signing-key.v1"
+logger = logging.getLogger(__name__)
 _ASSOCIATED_DATA = b"authflows.fapi.signing-key"
 
 
@@ -148,5 +150,12 @@ def mint(
     }
     if authorized_party:
         claims["azp"] = authorized_party
-    private = _private_key(key.kid, key.private_sealed)
+    try:
+        private = _private_key(key.kid, key.private_sealed)
+    except KeyUnavailable:
+        # SECRET_KEY changed without the old one in SECRET_KEY_FALLBACKS: the key can't be
+        # opened any more, so a new one signs (tokens signed before stay verifiable).
+        logger.warning("session token key %s can't be opened: a new key signs", key.kid)
+        key = rotate()
+        private = _private_key(key.kid, key.private_sealed)
     return jwt.encode(claims, private, algorithm=ALGORITHM, headers={"kid": key.kid})

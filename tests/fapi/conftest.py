@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tests.conftest import PASSWORD
+
 ORIGIN = "http://testserver"
 VERSIONS = "__clerk_api_version=2026-08-20&_clerk_js_version=6.40.0"
 
@@ -31,8 +33,15 @@ class Fapi:
         return self.client.get(self._url(path), headers=headers)
 
     def post(self, path: str, method: str = "", **fields: str) -> Any:
-        fields.setdefault("locale", "en-US") if path.endswith("sign_ins") else None
+        if path.endswith(("sign_ins", "sign_ups")):  # what the SDK adds to every create
+            fields = {"locale": "en-US", "timezone": "Europe/Berlin", **fields}
         return self.client.post(self._url(path, method), fields, headers=self.headers)
+
+    def sign_in(self, identifier: str, password: str = PASSWORD) -> Any:
+        return self.post("client/sign_ins", identifier=identifier, password=password)
+
+    def step(self, sign_in: dict[str, Any], action: str, **fields: str) -> Any:
+        return self.post(f"client/sign_ins/{sign_in['id']}/{action}", **fields)
 
     def patch(self, path: str, **fields: str) -> Any:
         return self.post(path, "PATCH", **fields)
@@ -42,8 +51,16 @@ class Fapi:
 
 
 @pytest.fixture
-def fapi(client: Client) -> Fapi:
-    return Fapi(client)
+def fapi() -> Fapi:
+    """Clerk's SDK in one browser. Django's CSRF checks are on, as for a real browser: the
+    SDK sends no CSRF token, and the Frontend API's origin check stands in for it."""
+    return Fapi(Client(enforce_csrf_checks=True))
+
+
+@pytest.fixture
+def other_fapi() -> Fapi:
+    """Another browser (its own cookies)."""
+    return Fapi(Client(enforce_csrf_checks=True))
 
 
 def error_code(response: Any) -> str:
@@ -52,3 +69,27 @@ def error_code(response: Any) -> str:
 
 def param_name(response: Any) -> str | None:
     return response.json()["errors"][0]["meta"].get("param_name")
+
+
+def refusal(response: Any) -> tuple[int, str, str | None]:
+    """(HTTP status, Clerk error code, param_name) of a refusal in Clerk's format."""
+    error = response.json()["errors"][0]
+    assert set(error) == {"code", "message", "long_message", "meta"}, error
+    assert error["message"] and error["long_message"]
+    return response.status_code, error["code"], error["meta"].get("param_name")
+
+
+def signed_in_trusted(fapi: Fapi, user: Any, mailoutbox: list[Any]) -> dict[str, Any]:
+    """Sign in with the password and the client-trust code; returns the completing answer."""
+    from tests.conftest import last_code
+
+    sign_in = fapi.sign_in(user.email).json()["response"]
+    entry = sign_in["supported_second_factors"][0]
+    fapi.step(
+        sign_in,
+        "prepare_second_factor",
+        strategy="email_code",
+        email_address_id=entry["email_address_id"],
+    )
+    code = last_code(mailoutbox[-1].body)
+    return fapi.step(sign_in, "attempt_second_factor", strategy="email_code", code=code).json()
