@@ -72,14 +72,6 @@ def by_id(ctx: FlowContext, session_id: str) -> SessionState:
     return state
 
 
-def active(ctx: FlowContext, session_id: str) -> SessionState:
-    """The named session, signed in (a pending session gets no token)."""
-    state = by_id(ctx, session_id)
-    if state.status != "active":
-        raise FlowError("signed_out")
-    return state
-
-
 def end(ctx: FlowContext, session_id: str | None = None) -> None:
     """Sign out (sessions/{id}/end, /remove, DELETE /client/sessions). The client and its
     trust stay."""

@@ -3,6 +3,7 @@ and the same flows, protections and client cookie as the pages."""
 
 from __future__ import annotations
 
+import jwt
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -188,3 +189,16 @@ def test_an_attempt_begun_on_the_api_continues_on_the_pages(client, user, mailou
         fapi.step(sign_in_, "attempt_second_factor", strategy="email_code", code="1").status_code
         == 404
     )
+
+
+def test_require_mfa_gives_a_pending_session_with_its_task(fapi, user, instance, mailoutbox):
+    """A user without MFA under "require MFA": the session is pending, its task setup-mfa;
+    its token says so (sts), and the pages take the task over."""
+    instance(mfa_required=True)
+    done = signed_in_trusted(fapi, user, mailoutbox)
+    [session] = done["client"]["sessions"]
+    assert session["status"] == "pending" and session["tasks"] == [{"key": "setup-mfa"}]
+    token = fapi.post(f"client/sessions/{session['id']}/tokens").json()["jwt"]
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["sts"] == "pending"
+    assert fapi.client.get("/user/")["Location"] == "/sign-in/tasks/setup-mfa/"
