@@ -17,7 +17,7 @@ report() { echo "== drift canary: $1"; exit 0; }
   || report "could not install the newest @clerk/* packages (registry unreachable?)"
 versions=$(cd "$WORK" && node -e '
   for (const p of ["@clerk/clerk-js", "@clerk/react", "@clerk/backend", "@clerk/shared"])
-    process.stdout.write(`${p} ${require(`${p}/package.json`).version}  `)')
+    process.stdout.write(`${p} ${require(`./node_modules/${p}/package.json`).version}  `)')
 echo "== drift canary: testing $versions"
 ( cd "$WORK" && npx vite build >/dev/null ) || report "FAILED to build the pages on $versions"
 CLERK_APP_DIR="$PWD/$WORK/dist" CLERK_CLIENT_DIR="$PWD/$WORK" \
