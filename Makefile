@@ -8,7 +8,7 @@ RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
 
 .PHONY: run setup test test-postgres lint format e2e e2e-screenshots bench clean check-deploy \
-	deploy-check messages compile-messages i18n-check
+	deploy-check messages compile-messages i18n-check clerk-app e2e-clerk e2e-clerk-latest
 
 # Translations: the catalogs in locale/ (German, French, Spanish and the en_XA pseudo-locale)
 # are committed; the compiled .mo files are built from them here. Both need GNU gettext
@@ -104,6 +104,27 @@ e2e: $(DEV) $(AXE) compile-messages
 e2e-screenshots: $(DEV) $(AXE) compile-messages
 	UPDATE_DOCS_SCREENSHOTS=1 $(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
+# Clerk's own JavaScript SDK against the Frontend API (/__clerk/v1/): the seeds' pages in
+# clients/clerk-react at the exact versions of its package-lock.json, built into its dist/
+# (served at /static/clerk-app/), driven in Debian's Chromium; session tokens verified with
+# @clerk/backend (node). Downloads npm packages only.
+CLERK_APP := clients/clerk-react
+CLERK_NPM := $(CLERK_APP)/node_modules/.installed
+$(CLERK_NPM): $(CLERK_APP)/package.json $(CLERK_APP)/package-lock.json
+	npm ci --prefix $(CLERK_APP) --no-audit --no-fund
+	touch $(CLERK_NPM)
+
+clerk-app: $(CLERK_NPM)
+	npm run --prefix $(CLERK_APP) build
+
+e2e-clerk: $(DEV) clerk-app compile-messages
+	$(PY) -m pytest -m e2e tests/e2e_clerk $(PYTEST_ARGS)
+
+# Drift canary: the same journeys on the newest @clerk/* releases on the registry (in a copy
+# of clients/clerk-react under build/); reports what passed and never fails.
+e2e-clerk-latest: $(DEV) compile-messages
+	@bash $(CLERK_APP)/drift-canary.sh "$(PY)"
+
 # Sign-in throughput under gunicorn on PostgreSQL + Redis against the hashing bound; writes
 # bench/results/latest.{json,md}. A few minutes; loopback only. Options: BENCH_ARGS=--help.
 # The benchmark starts no task worker yet, so its site sends messages in the request
@@ -138,4 +159,4 @@ format: $(DEV)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles locale/*/LC_MESSAGES/*.mo clients/axe/node_modules \
-		build dist authflows.egg-info
+		build dist authflows.egg-info clients/clerk-react/node_modules clients/clerk-react/dist

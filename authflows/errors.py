@@ -55,6 +55,10 @@ MESSAGES = {
     "verification_missing": _("There is nothing to verify here."),
     "reverification_required": _("For your security, confirm it's you before making this change."),
     "service_unavailable": _("This service is briefly unavailable. Try again in a moment."),
+    # Clerk's Frontend API (authflows/fapi/).
+    "resource_not_found": _("This sign-in or sign-up is not in progress here. Start again."),
+    "signed_out": _("You're signed out. Sign in again."),
+    "origin_invalid": _("This request did not come from this site, so it was refused."),
 }
 
 

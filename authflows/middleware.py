@@ -20,6 +20,8 @@ from authflows.models import AuthEvent
 from authflows.protect import audit
 
 API_PREFIX = "/api/"
+#: Clerk's Frontend API (authflows/fapi/): refusals in Clerk's error format.
+FAPI_PREFIX = "/__clerk/"
 #: The load balancer's health check reports on the database itself: it needs no transaction.
 OUTSIDE_TRANSACTIONS = frozenset({"/healthz"})
 UTF_8 = codecs.lookup("utf-8").name
@@ -103,9 +105,11 @@ class AuthflowsMiddleware:
                 scope=exception.scope,
                 path=request.path[:200],
             )
-        if request.path.startswith(API_PREFIX):
+        if request.path.startswith((API_PREFIX, FAPI_PREFIX)):
             error = FlowError("too_many_requests", seconds=exception.retry_after)
             body = {"errors": [{"code": error.code, "message": error.message, "meta": {}}]}
+            if request.path.startswith(FAPI_PREFIX):
+                body["errors"][0]["long_message"] = error.message
             response: HttpResponse = JsonResponse(body, status=429)
         else:
             context = {"retry_after": exception.retry_after, "status": "rate_limited"}

@@ -286,6 +286,16 @@ AUTHFLOWS_RATE_LIMITS = env.str("RATE_LIMITS", default="")
 # Scheme and host of emailed links (never the request's Host header), e.g. https://id.example.com
 AUTHFLOWS_PUBLIC_ORIGIN = env.str("PUBLIC_ORIGIN", default="")
 AUTHFLOWS_PWNED_RANGE_CHECK = env.bool("PWNED_RANGE_CHECK", default=False)
+
+# Clerk's Frontend API (/__clerk/v1/, authflows/fapi/). The pages of clients/clerk-react (the
+# seeds' components on Clerk's own SDK; `make e2e-clerk` builds them) are served at
+# /static/clerk-app/ once built, on the site's own origin like the API they call.
+CLERK_APP_DIR = Path(
+    env.str("CLERK_APP_DIR", default=str(BASE_DIR / "clients" / "clerk-react" / "dist"))
+)
+if CLERK_APP_DIR.is_dir():
+    # A (prefix, directory) pair, as Django allows; the list above was inferred as paths only.
+    STATICFILES_DIRS.append(("clerk-app", CLERK_APP_DIR))  # type: ignore[arg-type]
 AUTHFLOWS_PWNED_RANGE_API = env.str(
     "PWNED_RANGE_API", default="https://api.pwnedpasswords.com/range/"
 )

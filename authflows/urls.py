@@ -58,7 +58,9 @@ authflows_patterns = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the footer's language picker
+    path("i18n/", include("django.conf.urls.i18n")),
+    # Clerk's Frontend API for Clerk's own JavaScript SDK (proxyUrl="/__clerk").
+    path("__clerk/", include("authflows.fapi.urls")),  # set_language: the footer's language picker
     path("", include((authflows_patterns, "authflows"))),
 ]
 

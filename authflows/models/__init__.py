@@ -5,6 +5,7 @@ from authflows.models.instance import InstanceSettings
 from authflows.models.mfa import BackupCode, PhoneMFA
 from authflows.models.outbox import OutboxMessage
 from authflows.models.session import UserSession
+from authflows.models.signing import SigningKey
 from authflows.models.user import User
 from authflows.models.verification import Verification
 
@@ -19,6 +20,7 @@ __all__ = [
     "SignInStatus",
     "SignUpAttempt",
     "SignUpStatus",
+    "SigningKey",
     "TrustedClient",
     "User",
     "UserSession",

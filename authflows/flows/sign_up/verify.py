@@ -189,3 +189,8 @@ def land(ctx: FlowContext, token: str) -> Screen:
         error=None if ok else FlowError(outcome.error_code),
         extra={"ok": ok, "error_code": "" if ok else outcome.error_code},
     )
+
+
+def pending(ctx: FlowContext, attempt: SignUpAttempt, field: str) -> Challenge | None:
+    """The live code's cool-down for a field, without sending (None when none was sent)."""
+    return codes.cooldown(_context(ctx, attempt, field), strategy_for(ctx, field))
