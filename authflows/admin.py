@@ -23,8 +23,9 @@ from authflows.errors import FlowError
 from authflows.flows import gate, passwords, trust
 from authflows.flows.mfa.methods import overview
 from authflows.flows.mfa.remove import reset_mfa
+from authflows.flows.passkeys import store as passkey_store
 from authflows.http import typed
-from authflows.models import AuthEvent, InstanceSettings, TrustedClient, User
+from authflows.models import AuthEvent, InstanceSettings, Passkey, TrustedClient, User
 
 
 def _login_through_sign_in(request: HttpRequest, extra_context: object = None) -> HttpResponse:
@@ -112,6 +113,10 @@ class InstanceSettingsAdmin(admin.ModelAdmin):
             {"fields": ["mfa_phone_code", "mfa_totp", "mfa_backup_code", "mfa_required"]},
         ),
         (
+            _("Passkeys"),
+            {"fields": ["passkeys_enabled", "passkey_first_factor", "passkey_second_factor"]},
+        ),
+        (
             _("Protect"),
             {
                 "fields": [
@@ -193,6 +198,33 @@ class TrustedClientInline(admin.TabularInline):
     fields = ["client", "strategy", "created_at", "last_seen_at"]
     readonly_fields = ("client", "strategy", "created_at", "last_seen_at")
     verbose_name_plural = _("Trusted devices (delete to revoke)")
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class PasskeyFormSet(BaseInlineFormSet):
+    """Each passkey's "Delete?" checkbox is named after the passkey (see TrustedClientFormSet)."""
+
+    def add_fields(self, form: forms.ModelForm[Passkey], index: int | None) -> None:
+        super().add_fields(form, index)
+        delete = form.fields.get("DELETE")
+        if delete is not None and form.instance.pk:
+            delete.widget.attrs["aria-label"] = _("Delete passkey %(name)s") % {
+                "name": form.instance.name
+            }
+
+
+class PasskeyInline(admin.TabularInline):
+    """A user's passkeys (never a key): names, when added and last used. Deleting one
+    removes it through the same step as the user's own removal (audited, the owner told)."""
+
+    model = Passkey
+    formset = PasskeyFormSet
+    extra = 0
+    fields = ("name", "created_at", "last_used_at", "backed_up", "aaguid")
+    readonly_fields = fields
+    verbose_name_plural = _("Passkeys (delete to remove)")
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -300,12 +332,14 @@ class UserAdmin(BaseUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     readonly_fields = ["last_login", "date_joined", "mfa_methods"]
-    inlines = [TrustedClientInline]
+    inlines = [TrustedClientInline, PasskeyInline]
     actions = ["revoke_trusted_devices", "unlock_users", "reset_mfa"]
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         super().save_formset(request, form, formset, change)
         for row in getattr(formset, "deleted_objects", []):  # devices revoked inline
+            if isinstance(row, Passkey):
+                passkey_store.removed(typed(request).flow, row, actor=_actor(request))
             if isinstance(row, TrustedClient):
                 gate.record(
                     typed(request).flow,
@@ -355,6 +389,32 @@ class UserAdmin(BaseUserAdmin):
         for user in queryset:
             gate.unlock(typed(request).flow, user, actor=_actor(request))
         self.message_user(request, _("Unlocked."), messages.SUCCESS)
+
+
+@admin.register(Passkey)
+class PasskeyAdmin(admin.ModelAdmin):
+    """Every user's passkeys, read-only; removing one (here or on the user's page) is audited
+    and the owner gets an email."""
+
+    list_display = ["name", "user", "created_at", "last_used_at", "backed_up"]
+    list_filter = ["backed_up", "created_at"]
+    search_fields = ["name", "user__email", "user__phone", "user__username"]
+    fields = ("user", "name", "created_at", "last_used_at", "sign_count", "backed_up", "aaguid")
+    readonly_fields = fields
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def delete_model(self, request: HttpRequest, obj: Passkey) -> None:
+        passkey_store.delete(typed(request).flow, obj.user, obj, actor=_actor(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Passkey]) -> None:
+        for passkey in queryset.select_related("user"):
+            self.delete_model(request, passkey)
 
 
 @admin.register(AuthEvent)

@@ -4,6 +4,7 @@ from authflows.models.events import AuthEvent
 from authflows.models.instance import InstanceSettings
 from authflows.models.mfa import BackupCode, PhoneMFA
 from authflows.models.outbox import OutboxMessage
+from authflows.models.passkey import Passkey, PasskeyChallenge, WebAuthnUser
 from authflows.models.session import UserSession
 from authflows.models.user import User
 from authflows.models.verification import Verification
@@ -14,6 +15,8 @@ __all__ = [
     "Client",
     "InstanceSettings",
     "OutboxMessage",
+    "Passkey",
+    "PasskeyChallenge",
     "PhoneMFA",
     "SignInAttempt",
     "SignInStatus",
@@ -23,4 +26,5 @@ __all__ = [
     "User",
     "UserSession",
     "Verification",
+    "WebAuthnUser",
 ]
