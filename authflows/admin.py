@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -203,33 +204,6 @@ class TrustedClientInline(admin.TabularInline):
         return False
 
 
-class PasskeyFormSet(BaseInlineFormSet):
-    """Each passkey's "Delete?" checkbox is named after the passkey (see TrustedClientFormSet)."""
-
-    def add_fields(self, form: forms.ModelForm[Passkey], index: int | None) -> None:
-        super().add_fields(form, index)
-        delete = form.fields.get("DELETE")
-        if delete is not None and form.instance.pk:
-            delete.widget.attrs["aria-label"] = _("Delete passkey %(name)s") % {
-                "name": form.instance.name
-            }
-
-
-class PasskeyInline(admin.TabularInline):
-    """A user's passkeys (never a key): names, when added and last used. Deleting one
-    removes it through the same step as the user's own removal (audited, the owner told)."""
-
-    model = Passkey
-    formset = PasskeyFormSet
-    extra = 0
-    fields = ("name", "created_at", "last_used_at", "backed_up", "aaguid")
-    readonly_fields = fields
-    verbose_name_plural = _("Passkeys (delete to remove)")
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-
 class UserChangeForm(auth_forms.UserChangeForm):
     """Django's user change form (the password hash is shown read-only, with a link to the
     password form), on authflows' user model."""
@@ -323,7 +297,7 @@ class UserAdmin(BaseUserAdmin):
         (_("Personal info"), {"fields": ["first_name", "last_name"]}),
         (_("Verification"), {"fields": ["email_verified", "phone_verified"]}),
         (_("Lockout"), {"fields": ["locked_until", "locked_indefinitely"]}),
-        (_("Multi-factor authentication"), {"fields": ["mfa_methods"]}),
+        (_("Multi-factor authentication"), {"fields": ["mfa_methods", "passkeys"]}),
         (
             _("Permissions"),
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
@@ -331,15 +305,13 @@ class UserAdmin(BaseUserAdmin):
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
-    readonly_fields = ["last_login", "date_joined", "mfa_methods"]
-    inlines = [TrustedClientInline, PasskeyInline]
+    readonly_fields = ["last_login", "date_joined", "mfa_methods", "passkeys"]
+    inlines = [TrustedClientInline]
     actions = ["revoke_trusted_devices", "unlock_users", "reset_mfa"]
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         super().save_formset(request, form, formset, change)
         for row in getattr(formset, "deleted_objects", []):  # devices revoked inline
-            if isinstance(row, Passkey):
-                passkey_store.removed(typed(request).flow, row, actor=_actor(request))
             if isinstance(row, TrustedClient):
                 gate.record(
                     typed(request).flow,
@@ -376,6 +348,17 @@ class UserAdmin(BaseUserAdmin):
                 ngettext("%(n)d backup code left", "%(n)d backup codes left", left) % {"n": left}
             )
         return ", ".join(parts) or str(_("None"))
+
+    @admin.display(description=_("Passkeys"))
+    def passkeys(self, obj: User) -> str:
+        """The user's passkeys by name, linked to the passkey list where they are removed."""
+        if obj.pk is None:
+            return "-"
+        names = list(Passkey.objects.filter(user=obj).values_list("name", flat=True))
+        if not names:
+            return str(_("None"))
+        url = reverse("admin:authflows_passkey_changelist") + f"?user__id__exact={obj.pk}"
+        return format_html('{} (<a href="{}">{}</a>)', ", ".join(names), url, _("manage"))
 
     @admin.action(description=_("Reset MFA (remove all methods and backup codes)"))
     def reset_mfa(self, request: HttpRequest, queryset: QuerySet[User]) -> None:

@@ -155,18 +155,3 @@ def _refuse_last(ctx: FlowContext, user: User, methods: users.Methods) -> None:
         raise FlowError("second_factor_deletion_not_allowed", field="__all__")
     if not policy.first_factors(user, settings):
         raise refusal("passkey_last_sign_in_method", field="__all__")
-
-
-def removed(ctx: FlowContext | None, passkey: Passkey, *, actor: str) -> None:
-    """An admin deleted the passkey's row (the user page's inline): audit it and tell the
-    owner, as for a removal here."""
-    users.forget_methods(passkey.user)
-    gate.record(
-        ctx,
-        AuthEvent.Kind.PASSKEY_REMOVED,
-        user=passkey.user,
-        actor=actor,
-        passkey=passkey.pk,
-        name=passkey.name,
-    )
-    _tell_owner(ctx, passkey.user, "passkey_removed", passkey.name, by_admin=True)
