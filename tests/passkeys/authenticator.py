@@ -30,7 +30,13 @@ class Key:
     def cose_public_key(self) -> bytes:
         numbers = self.private_key.public_key().public_numbers()
         return cbor2.dumps(
-            {1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")}
+            {
+                1: 2,
+                3: -7,
+                -1: 1,
+                -2: numbers.x.to_bytes(32, "big"),
+                -3: numbers.y.to_bytes(32, "big"),
+            }
         )
 
 
@@ -51,12 +57,15 @@ class SoftAuthenticator:
         body = {"type": kind, "challenge": challenge, "origin": origin or self.origin}
         return json.dumps({**body, "crossOrigin": False}).encode()
 
-    def create(self, options: dict, *, origin: str | None = None) -> dict:
-        """navigator.credentials.create(): a new key for the options' RP and user."""
+    def create(self, options: dict, *, origin: str | None = None, key: Key | None = None) -> dict:
+        """navigator.credentials.create(): a new key for the options' RP and user (or `key`
+        again, as a second registration of one credential)."""
         rp_id, handle = options["rp"]["id"], base64url_to_bytes(options["user"]["id"])
-        key = Key(secrets.token_bytes(16), ec.generate_private_key(ec.SECP256R1()), rp_id, handle)
+        if key is None:
+            private = ec.generate_private_key(ec.SECP256R1())
+            key = Key(secrets.token_bytes(16), private, rp_id, handle)
+            self.keys.append(key)
         key.sign_count = 1
-        self.keys.append(key)
         attested = bytes(16) + struct.pack(">H", len(key.credential_id)) + key.credential_id
         auth_data = (
             hashlib.sha256(rp_id.encode()).digest()

@@ -54,7 +54,7 @@ GET = """async (json) => {
 
 
 class Blank(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802  (the stdlib's name)
+    def do_GET(self) -> None:
         body = b"<!doctype html><title>relying party</title><p>recording</p>"
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
