@@ -85,7 +85,7 @@ def test_a_tampered_signature_or_authenticator_data_is_refused():
 
 def test_an_answer_without_user_verification_is_refused():
     """WebAuthn.setResponseOverrideBits(isBadUV) cleared the UV flag the authenticator signed."""
-    with pytest.raises(Refused, match="[Uu]ser verification"):
+    with pytest.raises(Refused, match=r"[Uu]ser verification"):
         relying_party.verify_assertion(
             PARTY, assertion("assertion_without_uv"), public_key=registered().public_key
         )
