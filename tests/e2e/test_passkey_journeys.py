@@ -79,6 +79,11 @@ WITHOUT_AUTOFILL = """Object.defineProperty(PublicKeyCredential, "isConditionalM
   {value: () => Promise.resolve(false)});"""
 
 
+WITHOUT_JSON_HELPERS = """delete PublicKeyCredential.parseCreationOptionsFromJSON;
+delete PublicKeyCredential.parseRequestOptionsFromJSON;
+delete PublicKeyCredential.prototype.toJSON;"""
+
+
 def without_autofill(page: Page) -> Page:
     page.context.add_init_script(script=WITHOUT_AUTOFILL)
     return page
@@ -186,9 +191,14 @@ def test_register_after_reverification_then_sign_in_without_a_password(
 
 
 def test_the_button_signs_in_where_there_is_no_autofill(page, user, passkeys, mailoutbox):
+    """An older browser: no autofill, and none of WebAuthn's JSON helpers (the script falls
+    back to its own base64url conversion both ways)."""
     without_autofill(page)
+    page.context.add_init_script(script=WITHOUT_JSON_HELPERS)
     VirtualAuthenticator(page)
     password_sign_in(page, mailoutbox)
+    helpers = "[typeof PublicKeyCredential.parseRequestOptionsFromJSON, typeof PublicKeyCredential.prototype.toJSON]"
+    assert page.evaluate(helpers) == ["undefined", "undefined"]
     add_passkey(page)
     sign_out(page)
     sign_in_with_passkey(page)
