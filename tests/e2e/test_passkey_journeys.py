@@ -197,7 +197,10 @@ def test_the_button_signs_in_where_there_is_no_autofill(page, user, passkeys, ma
     page.context.add_init_script(script=WITHOUT_JSON_HELPERS)
     VirtualAuthenticator(page)
     password_sign_in(page, mailoutbox)
-    helpers = "[typeof PublicKeyCredential.parseRequestOptionsFromJSON, typeof PublicKeyCredential.prototype.toJSON]"
+    helpers = (
+        "[typeof PublicKeyCredential.parseRequestOptionsFromJSON,"
+        " typeof PublicKeyCredential.prototype.toJSON]"
+    )
     assert page.evaluate(helpers) == ["undefined", "undefined"]
     add_passkey(page)
     sign_out(page)
