@@ -154,3 +154,17 @@ def test_the_dashboard_shows_the_passkey_settings(staff_client):
     for name in ("passkeys_enabled", "passkey_first_factor", "passkey_second_factor"):
         assert f'name="{name}"' in page
     assert User.objects.exists()
+
+
+def test_with_a_passkey_as_mfa_the_app_may_go_under_require_mfa(browser, with_passkey, instance):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(user=with_passkey, name="app", confirmed=True)
+    instance(mfa_required=True)
+    response = browser.post("/user/mfa/totp/remove/", {"password": PASSWORD})
+    assert response["Location"] == "/user/"
+    assert not TOTPDevice.objects.filter(user=with_passkey).exists()
+    instance(passkey_second_factor=False)  # now the passkey is no MFA method
+    TOTPDevice.objects.create(user=with_passkey, name="app", confirmed=True)
+    refused = browser.post("/user/mfa/totp/remove/", {"password": PASSWORD})
+    assert error_codes(refused) == ["second_factor_deletion_not_allowed"]
