@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -23,8 +24,9 @@ from authflows.errors import FlowError
 from authflows.flows import gate, passwords, trust
 from authflows.flows.mfa.methods import overview
 from authflows.flows.mfa.remove import reset_mfa
+from authflows.flows.passkeys import store as passkey_store
 from authflows.http import typed
-from authflows.models import AuthEvent, InstanceSettings, TrustedClient, User
+from authflows.models import AuthEvent, InstanceSettings, Passkey, TrustedClient, User
 
 
 def _login_through_sign_in(request: HttpRequest, extra_context: object = None) -> HttpResponse:
@@ -110,6 +112,10 @@ class InstanceSettingsAdmin(admin.ModelAdmin):
         (
             _("Multi-factor"),
             {"fields": ["mfa_phone_code", "mfa_totp", "mfa_backup_code", "mfa_required"]},
+        ),
+        (
+            _("Passkeys"),
+            {"fields": ["passkeys_enabled", "passkey_first_factor", "passkey_second_factor"]},
         ),
         (
             _("Protect"),
@@ -291,7 +297,7 @@ class UserAdmin(BaseUserAdmin):
         (_("Personal info"), {"fields": ["first_name", "last_name"]}),
         (_("Verification"), {"fields": ["email_verified", "phone_verified"]}),
         (_("Lockout"), {"fields": ["locked_until", "locked_indefinitely"]}),
-        (_("Multi-factor authentication"), {"fields": ["mfa_methods"]}),
+        (_("Multi-factor authentication"), {"fields": ["mfa_methods", "passkeys"]}),
         (
             _("Permissions"),
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
@@ -299,7 +305,7 @@ class UserAdmin(BaseUserAdmin):
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
-    readonly_fields = ["last_login", "date_joined", "mfa_methods"]
+    readonly_fields = ["last_login", "date_joined", "mfa_methods", "passkeys"]
     inlines = [TrustedClientInline]
     actions = ["revoke_trusted_devices", "unlock_users", "reset_mfa"]
 
@@ -343,6 +349,17 @@ class UserAdmin(BaseUserAdmin):
             )
         return ", ".join(parts) or str(_("None"))
 
+    @admin.display(description=_("Passkeys"))
+    def passkeys(self, obj: User) -> str:
+        """The user's passkeys by name, linked to the passkey list where they are removed."""
+        if obj.pk is None:
+            return "-"
+        names = list(Passkey.objects.filter(user=obj).values_list("name", flat=True))
+        if not names:
+            return str(_("None"))
+        url = reverse("admin:authflows_passkey_changelist") + f"?user__id__exact={obj.pk}"
+        return format_html('{} (<a href="{}">{}</a>)', ", ".join(names), url, _("manage"))
+
     @admin.action(description=_("Reset MFA (remove all methods and backup codes)"))
     def reset_mfa(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         ctx = typed(request).flow
@@ -355,6 +372,32 @@ class UserAdmin(BaseUserAdmin):
         for user in queryset:
             gate.unlock(typed(request).flow, user, actor=_actor(request))
         self.message_user(request, _("Unlocked."), messages.SUCCESS)
+
+
+@admin.register(Passkey)
+class PasskeyAdmin(admin.ModelAdmin):
+    """Every user's passkeys, read-only; removing one (here or on the user's page) is audited
+    and the owner gets an email."""
+
+    list_display = ["name", "user", "created_at", "last_used_at", "backed_up"]
+    list_filter = ["backed_up", "created_at"]
+    search_fields = ["name", "user__email", "user__phone", "user__username"]
+    fields = ("user", "name", "created_at", "last_used_at", "sign_count", "backed_up", "aaguid")
+    readonly_fields = fields
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def delete_model(self, request: HttpRequest, obj: Passkey) -> None:
+        passkey_store.delete(typed(request).flow, obj.user, obj, actor=_actor(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Passkey]) -> None:
+        for passkey in queryset.select_related("user"):
+            self.delete_model(request, passkey)
 
 
 @admin.register(AuthEvent)

@@ -3,6 +3,9 @@
 What an operator toggles without a deploy lives in the InstanceSettings row instead.
 """
 
+import ipaddress
+from urllib.parse import urlsplit
+
 from django.conf import settings
 
 
@@ -81,8 +84,47 @@ class AppSettings:
         return f"https://{hosts[0]}" if hosts else ""
 
     @property
+    def WEBAUTHN_RP_ID(self) -> str:
+        """The passkeys' relying party ID: a domain the site's origins share, fixed at
+        registration (a passkey made for one RP ID never works for another). Unset: the host
+        of PUBLIC_ORIGIN. Never a request's Host header. Browsers refuse IP addresses, so under
+        DEBUG a loopback address stands for "localhost"."""
+        configured = str(getattr(settings, "AUTHFLOWS_WEBAUTHN_RP_ID", "") or "")
+        if configured:
+            return configured.strip().lower()
+        host = urlsplit(self.PUBLIC_ORIGIN).hostname or ""
+        if settings.DEBUG and _is_loopback_address(host):
+            return "localhost"
+        return host
+
+    @property
+    def WEBAUTHN_ORIGINS(self) -> list[str]:
+        """The origins (scheme, host, port) whose pages may use the passkeys. Unset:
+        PUBLIC_ORIGIN, and under DEBUG, with PUBLIC_ORIGIN on a loopback address, the same
+        port on localhost (the RP ID that stands for it)."""
+        configured = getattr(settings, "AUTHFLOWS_WEBAUTHN_ORIGINS", None) or []
+        if isinstance(configured, str):
+            configured = configured.split(",")
+        origins = [str(o).strip().rstrip("/") for o in configured if str(o).strip()]
+        if origins:
+            return origins
+        public = self.PUBLIC_ORIGIN
+        parts = urlsplit(public)
+        if settings.DEBUG and _is_loopback_address(parts.hostname or ""):
+            port = f":{parts.port}" if parts.port else ""
+            return [f"{parts.scheme}://localhost{port}"]
+        return [public] if public else []
+
+    @property
     def TEST_CODE(self) -> str:
         return "424242"
+
+
+def _is_loopback_address(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 app_settings = AppSettings()

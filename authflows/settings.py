@@ -285,6 +285,10 @@ AUTHFLOWS_REQUEST_ID_HEADER = env.str("REQUEST_ID_HEADER", default="")
 AUTHFLOWS_RATE_LIMITS = env.str("RATE_LIMITS", default="")
 # Scheme and host of emailed links (never the request's Host header), e.g. https://id.example.com
 AUTHFLOWS_PUBLIC_ORIGIN = env.str("PUBLIC_ORIGIN", default="")
+# Passkeys: the relying party ID (a domain the site's origins share) and the origins whose
+# pages may use them; unset, both follow PUBLIC_ORIGIN (README, "Passkeys").
+AUTHFLOWS_WEBAUTHN_RP_ID = env.str("WEBAUTHN_RP_ID", default="")
+AUTHFLOWS_WEBAUTHN_ORIGINS = env.list("WEBAUTHN_ORIGINS", default=[])
 AUTHFLOWS_PWNED_RANGE_CHECK = env.bool("PWNED_RANGE_CHECK", default=False)
 
 # Clerk's Frontend API (/__clerk/v1/, authflows/fapi/). The pages of clients/clerk-react (the

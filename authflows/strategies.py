@@ -13,6 +13,7 @@ class Strategy(StrEnum):
     PHONE_CODE = "phone_code"
     TOTP = "totp"
     BACKUP_CODE = "backup_code"
+    PASSKEY = "passkey"
     RESET_PASSWORD_EMAIL_CODE = "reset_password_email_code"
     RESET_PASSWORD_PHONE_CODE = "reset_password_phone_code"
 
@@ -42,8 +43,9 @@ RESET_CODES = {
     Strategy.RESET_PASSWORD_EMAIL_CODE: Strategy.EMAIL_CODE,
     Strategy.RESET_PASSWORD_PHONE_CODE: Strategy.PHONE_CODE,
 }
-#: MFA methods in the order a sign-in offers them (SPEC 2): the app first, backup codes last.
-MFA_ORDER = (Strategy.TOTP, Strategy.PHONE_CODE, Strategy.BACKUP_CODE)
+#: MFA methods in the order a sign-in offers them (SPEC 2, and Clerk's: the app, then SMS, then
+#: any other), backup codes last.
+MFA_ORDER = (Strategy.TOTP, Strategy.PHONE_CODE, Strategy.PASSKEY, Strategy.BACKUP_CODE)
 #: MFA methods that count on their own; backup codes only back one of these up.
 REAL_MFA = (Strategy.TOTP, Strategy.PHONE_CODE)
 PASSWORDLESS = (Strategy.EMAIL_CODE, Strategy.EMAIL_LINK, Strategy.PHONE_CODE)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from authflows.views import account, api, mfa, pages, sign_in, sign_up
+from authflows.views import account, api, mfa, pages, passkeys, sign_in, sign_up
 from authflows.views.health import healthz
 
 app_name = "authflows"
@@ -52,6 +52,23 @@ authflows_patterns = [
     path("api/sign-in/", api.sign_in_state, name="api-sign-in"),
     path("api/sign-in/start/", api.sign_in_start, name="api-sign-in-start"),
     path("api/sign-in/attempt/", api.sign_in_attempt, name="api-sign-in-attempt"),
+    path("user/passkeys/add/", passkeys.add, name="passkey-add"),
+    path("user/passkeys/<int:passkey_id>/rename/", passkeys.rename, name="passkey-rename"),
+    path("user/passkeys/<int:passkey_id>/remove/", passkeys.remove, name="passkey-remove"),
+    path("api/passkeys/sign-in/options/", passkeys.sign_in_options, name="api-passkey-options"),
+    path("api/passkeys/sign-in/", passkeys.sign_in, name="api-passkey-sign-in"),
+    path(
+        "api/passkeys/factor-two/options/",
+        passkeys.factor_two_options,
+        name="api-passkey-factor-two-options",
+    ),
+    path("api/passkeys/factor-two/", passkeys.factor_two, name="api-passkey-factor-two"),
+    path(
+        "api/passkeys/register/options/",
+        passkeys.register_options,
+        name="api-passkey-register-options",
+    ),
+    path("api/passkeys/register/", passkeys.register_passkey, name="api-passkey-register"),
     path("dev/outbox/", pages.dev_outbox, name="dev-outbox"),
     path("healthz", healthz, name="healthz"),
 ]

@@ -15,6 +15,7 @@ from authflows.factors import FactorContext, get_factor
 from authflows.flows import gate, passwords, trust, user_sessions
 from authflows.flows.gate import Secret
 from authflows.flows.mfa.methods import overview
+from authflows.flows.passkeys import pages as passkey_pages
 from authflows.flows.screens import Screen
 from authflows.models import AuthEvent, TrustedClient, User, Verification
 from authflows.strategies import Strategy
@@ -62,6 +63,7 @@ def page(ctx: FlowContext, user: User) -> Screen:
             "sessions": user_sessions.active_sessions(ctx, user),
             "events": list(events),
             "mfa": overview(user, ctx.settings),
+            "passkeys": passkey_pages.overview(ctx, user),
         },
     )
 

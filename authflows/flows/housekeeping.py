@@ -8,7 +8,8 @@
 - sessions past their expiry;
 - clients (browsers) not seen for the client cookie's lifetime, with their trust;
 - audit events older than the Dashboard's audit retention;
-- the development outbox's copies after a day.
+- the development outbox's copies after a day;
+- passkey challenges a day after they expired.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from authflows.models import (
     Client,
     InstanceSettings,
     OutboxMessage,
+    PasskeyChallenge,
     SignInAttempt,
     SignUpAttempt,
     SignUpStatus,
@@ -46,6 +48,7 @@ class Pruned:
     clients: int = 0
     audit_events: int = 0
     outbox: int = 0
+    passkey_challenges: int = 0
 
     def __str__(self) -> str:
         return ", ".join(
@@ -98,5 +101,8 @@ def prune() -> Pruned:
         ),
         outbox=_deleted(
             OutboxMessage.objects.filter(created_at__lt=now - DAY).delete(), OutboxMessage
+        ),
+        passkey_challenges=_deleted(
+            PasskeyChallenge.objects.filter(expires_at__lt=now - DAY).delete(), PasskeyChallenge
         ),
     )

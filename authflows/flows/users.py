@@ -11,23 +11,24 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from authflows.models import BackupCode, InstanceSettings, PhoneMFA, TrustedClient, User
+from authflows.models import BackupCode, InstanceSettings, Passkey, PhoneMFA, TrustedClient, User
 from authflows.strategies import MFA_ORDER, REAL_MFA, Strategy
 
 _METHODS_ATTR = "_authflows_methods"
 
 
-METHOD_COLUMNS = ("has_totp", "has_phone_mfa", "has_backup_codes")
+METHOD_COLUMNS = ("has_totp", "has_phone_mfa", "has_backup_codes", "has_passkey")
 
 
 def with_methods(users: QuerySet[User]) -> QuerySet[User]:
-    """The users with their MFA methods as three EXISTS columns (METHOD_COLUMNS)."""
+    """The users with their MFA methods as EXISTS columns (METHOD_COLUMNS)."""
     return users.annotate(
         has_totp=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)),
         has_phone_mfa=Exists(PhoneMFA.objects.filter(user=OuterRef("pk"))),
         has_backup_codes=Exists(
             BackupCode.objects.filter(user=OuterRef("pk"), used_at__isnull=True)
         ),
+        has_passkey=Exists(Passkey.objects.filter(user=OuterRef("pk"))),
     )
 
 
@@ -81,6 +82,8 @@ class Methods:
     totp: bool = False
     phone: bool = False
     backup_codes: bool = False
+    #: A second factor only while the Dashboard allows passkeys as one (usable()).
+    passkey: bool = False
 
     @property
     def enrolled(self) -> list[Strategy]:
@@ -92,6 +95,7 @@ class Methods:
             Strategy.TOTP: self.totp,
             Strategy.PHONE_CODE: self.phone,
             Strategy.BACKUP_CODE: self.backup_codes,
+            Strategy.PASSKEY: self.passkey,
         }[strategy]
 
     def usable(self, settings: InstanceSettings) -> list[Strategy]:
@@ -131,7 +135,13 @@ def lock_with_methods(user: User) -> Methods:
 def remember_methods(user: User, strategies: list[str]) -> None:
     """The user's methods are known already (an attempt listed them): no query needed."""
     has = set(strategies)
-    setattr(user, _METHODS_ATTR, Methods(*(s in has for s in MFA_ORDER)))
+    methods = Methods(
+        totp=Strategy.TOTP in has,
+        phone=Strategy.PHONE_CODE in has,
+        backup_codes=Strategy.BACKUP_CODE in has,
+        passkey=Strategy.PASSKEY in has,
+    )
+    setattr(user, _METHODS_ATTR, methods)
 
 
 def forget_methods(user: User) -> None:

@@ -4,6 +4,7 @@ from authflows.models.events import AuthEvent
 from authflows.models.instance import InstanceSettings
 from authflows.models.mfa import BackupCode, PhoneMFA
 from authflows.models.outbox import OutboxMessage
+from authflows.models.passkey import Passkey, PasskeyChallenge, WebAuthnUser
 from authflows.models.session import UserSession
 from authflows.models.signing import SigningKey
 from authflows.models.user import User
@@ -15,6 +16,8 @@ __all__ = [
     "Client",
     "InstanceSettings",
     "OutboxMessage",
+    "Passkey",
+    "PasskeyChallenge",
     "PhoneMFA",
     "SignInAttempt",
     "SignInStatus",
@@ -25,4 +28,5 @@ __all__ = [
     "User",
     "UserSession",
     "Verification",
+    "WebAuthnUser",
 ]

@@ -28,6 +28,11 @@ class AuthEvent(models.Model):
         SESSION_ENDED = "session.ended", _("Session ended")
         SETTINGS_CHANGED = "settings.changed", _("Instance settings changed")
         RATE_LIMITED = "rate_limited", _("Rate limited")
+        PASSKEY_ADDED = "passkey.added", _("Passkey added")
+        PASSKEY_RENAMED = "passkey.renamed", _("Passkey renamed")
+        PASSKEY_REMOVED = "passkey.removed", _("Passkey removed")
+        PASSKEY_FAILED = "passkey.failed", _("Passkey refused")
+        PASSKEY_CLONE_SUSPECTED = "passkey.clone_suspected", _("Passkey refused: possible copy")
 
     kind = models.CharField(max_length=32, choices=Kind.choices, db_index=True)
     user = models.ForeignKey(

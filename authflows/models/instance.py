@@ -97,6 +97,26 @@ class InstanceSettings(models.Model):
     mfa_backup_code = models.BooleanField(_("MFA: backup codes"), default=True)
     mfa_required = models.BooleanField(_("require multi-factor authentication"), default=False)
 
+    # Passkeys
+    passkeys_enabled = models.BooleanField(
+        _("passkeys"),
+        default=False,
+        help_text=_("Users add passkeys on their account page."),
+    )
+    passkey_first_factor = models.BooleanField(
+        _("allow passkeys as a first factor"),
+        default=True,
+        help_text=_("“Sign in with a passkey” on the sign-in page, without a password."),
+    )
+    passkey_second_factor = models.BooleanField(
+        _("allow passkeys as a second factor"),
+        default=True,
+        help_text=_(
+            "A user's passkeys are one of their MFA methods: a password sign-in then asks "
+            "for a passkey (or another method they have)."
+        ),
+    )
+
     # Protect
     client_trust = models.BooleanField(_("client trust"), default=True)
     client_trust_legacy_status = models.BooleanField(
@@ -208,9 +228,15 @@ class InstanceSettings(models.Model):
         pairs = [
             ("totp", self.mfa_totp),
             ("phone_code", self.mfa_phone_code),
+            ("passkey", self.passkeys_enabled and self.passkey_second_factor),
             ("backup_code", self.mfa_backup_code),
         ]
         return [name for name, on in pairs if on]
+
+    @property
+    def passkey_sign_in(self) -> bool:
+        """Whether "Sign in with a passkey" is offered (passkeys as a first factor)."""
+        return self.passkeys_enabled and self.passkey_first_factor
 
     def sign_in_identifier_kinds(self) -> list[str]:
         pairs = [
@@ -312,6 +338,12 @@ class InstanceSettings(models.Model):
                 "username_min_length",
                 "username_max_length",
                 _("the minimum length is greater than the maximum."),
+            )
+        if self.passkeys_enabled and not (self.passkey_first_factor or self.passkey_second_factor):
+            refuse(
+                "passkey_first_factor",
+                "passkey_second_factor",
+                _("passkeys need to be allowed as a first factor, a second factor, or both."),
             )
         if self.client_trust_legacy_status and not self.client_trust:
             refuse(

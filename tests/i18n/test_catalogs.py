@@ -24,7 +24,7 @@ APOSTROPHE = "\u2019"  # French typography uses the typographic apostrophe
 
 # Messages that are the same word in English and in the language (checked, not forgotten).
 SAME_AS_ENGLISH = {
-    "de": {"authflows", "Code", "(optional)"},
+    "de": {"authflows", "Code", "(optional)", "Passkeys", "Name"},
     "fr": {"authflows", "Code", "Application", "Permissions", "Sessions", "client", "Actions"},
     "es": {"authflows"},
 }

@@ -103,7 +103,7 @@ def _authflows_paths() -> list[str]:
     for pattern in resolver.url_patterns:
         for sub in getattr(pattern, "url_patterns", []):
             if isinstance(sub, URLPattern) and getattr(pattern, "namespace", "") == "authflows":
-                paths.append("/" + str(sub.pattern))
+                paths.append("/" + re.sub(r"<int:\w+>", "1", str(sub.pattern)))
     return paths
 
 

@@ -19,7 +19,8 @@ def remove_method(ctx: FlowContext, user: User, *, method: Strategy, password: s
     methods = set(users.methods_of(user).enrolled)
     if method not in REAL_MFA or method not in methods:
         raise FlowError("strategy_for_user_invalid", field="__all__")
-    usable = methods & set(ctx.settings.enabled_mfa_strategies())
+    # What a sign-in would still ask for: a passkey allowed as a second factor counts too.
+    usable = set(users.methods_of(user).usable(ctx.settings)) - {BACKUP}
     if ctx.settings.mfa_required and not (usable - {method}):
         raise FlowError("second_factor_deletion_not_allowed", field="__all__")
     if user.has_usable_password():

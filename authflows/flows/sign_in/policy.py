@@ -90,11 +90,15 @@ def goes_passwordless(settings: InstanceSettings, *, asked: bool) -> bool:
 
 def after_first_factor(ctx: FlowContext, attempt: SignInAttempt, strategy: Strategy) -> None:
     """Move a proven first factor on: MFA if the user has it; client trust after a password
-    on a client not trusted for the user; else complete (the caller finishes)."""
+    on a client not trusted for the user; else complete (the caller finishes). A passkey
+    completes at once: it proves the key and, by user verification, the person (MFA-strong)."""
     user = attempt.user
     assert user is not None
-    mfa = users.methods_of(user).usable(ctx.settings)
     attempt.first_factor = strategy
+    if strategy is Strategy.PASSKEY:
+        move(attempt, Status.COMPLETE)
+        return
+    mfa = users.methods_of(user).usable(ctx.settings)
     if strategy.is_reset:
         reason = Reason.MFA if mfa else Reason.RESET_PASSWORD
         move(attempt, Status.NEEDS_SECOND_FACTOR if mfa else Status.NEEDS_NEW_PASSWORD, reason)

@@ -4,9 +4,11 @@ attemptSecondFactor()."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from authflows.context import FlowContext
 from authflows.errors import FlowError
-from authflows.factors import Challenge, FactorContext, codes, get_factor
+from authflows.factors import Challenge, FactorContext, Outcome, codes, get_factor
 from authflows.flows import gate, trust
 from authflows.flows.gate import Secret
 from authflows.flows.screens import Screen, Submission, mask_email, mask_phone
@@ -52,9 +54,9 @@ def prepare(
     strategy = strategy or supported(attempt)[0]
     if strategy not in supported(attempt):
         raise FlowError("strategy_for_user_invalid", field="strategy")
-    factor = get_factor(strategy)
-    if not factor.sends:
+    if not strategy.sends:  # TOTP, backup codes, passkeys (flows/passkeys arms those)
         return Challenge()
+    factor = get_factor(strategy)
     if resend:
         gate.throttle(ctx, "code_send")
     factor_ctx = factor_context(ctx, attempt)
@@ -77,18 +79,27 @@ def prepare(
     return challenge
 
 
-def verify(ctx: FlowContext, attempt: SignInAttempt, strategy: Strategy, code: str) -> None:
-    """Check an MFA or client-trust code (signIn.mfa.verify*, attemptSecondFactor())."""
+def verify(
+    ctx: FlowContext,
+    attempt: SignInAttempt,
+    strategy: Strategy,
+    code: str,
+    *,
+    check: Callable[[], Outcome] | None = None,
+    secret: Secret | None = None,
+) -> None:
+    """Check an MFA or client-trust code (signIn.mfa.verify*, attemptSecondFactor()). A
+    passkey's answer is no code: flows/passkeys passes its own `check` (and `secret`)."""
     attempt = _require(attempt)
-    if strategy not in supported(attempt):
+    if strategy not in supported(attempt) or (check is None and strategy is Strategy.PASSKEY):
         raise FlowError("strategy_for_user_invalid", field="code")
     factor_ctx = factor_context(ctx, attempt)
     try:
         gate.check(
             ctx,
             attempts.claimant_of(ctx, attempt),
-            Secret(strategy),
-            lambda: get_factor(strategy).verify(factor_ctx, code),
+            secret or Secret(strategy),
+            check or (lambda: get_factor(strategy).verify(factor_ctx, code)),
         )
     except FlowError:
         attempts.touch(attempt)
