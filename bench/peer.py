@@ -64,7 +64,7 @@ def locate(folder: str | None, venv: str | None) -> tuple[Peer | None, str]:
     ]
     missing = [str(p) for p in needed if not p.exists()]
     if missing:
-        return None, f"the allauth peer is missing ({', '.join(missing)})"
+        return None, f"the allauth peer is missing: no {missing[0]}"
     return Peer(folder=path, venv=venv_path), ""
 
 
