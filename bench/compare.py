@@ -261,8 +261,9 @@ def targets(comparison: dict) -> list[dict]:
         target = f"{spec['label']}: >= {TARGET_RATIO}x allauth's flows/s (median of pair ratios)"
         value = comparison["flows"].get(flow, {}).get("ratio_median") if ran else None
         if value is None:
-            reason = "not in this run" if ran else comparison.get("reason") or "not run"
-            checks.append({"target": target, "value": f"not run: {reason}", "met": None})
+            status = "not run" if ran else comparison.get("status") or "not run"
+            reason = "not in this run" if ran else comparison.get("reason") or status
+            checks.append({"target": target, "value": f"{status}: {reason}", "met": None})
         else:
             check = {"target": target, "value": value, "met": value >= TARGET_RATIO}
             sites = comparison["flows"][flow].get("sites", {}).values()
@@ -316,7 +317,8 @@ def run(settings: Settings, sites: dict[str, Site], flows: list[str]) -> list[di
 def markdown(comparison: dict, verification: dict | None) -> list[str]:
     """The comparison table, or the reason it was not run."""
     if comparison.get("status") != "run":
-        return [f"Side by side with django-allauth: **not run** ({comparison.get('reason')})."]
+        status = comparison.get("status") or "not run"
+        return [f"Side by side with django-allauth: **{status}** ({comparison.get('reason')})."]
     s = comparison["settings"]
     v = "not measured"
     if verification:

@@ -40,14 +40,14 @@ def wait_for_port(port: int, process: subprocess.Popen, what: str, seconds: floa
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"{what} exited with status {process.returncode}")
+            raise RuntimeError(f"{what} exited with status {process.returncode}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
                 return
         except OSError:
             time.sleep(0.2)
     stop(process)
-    raise SystemExit(f"{what} did not start listening on 127.0.0.1:{port}")
+    raise RuntimeError(f"{what} did not start listening on 127.0.0.1:{port}")
 
 
 def start(argv: list[str], *, env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen:

@@ -452,9 +452,15 @@ def measure(
         raise SystemExit(f"pre-trust failed: {pre['errors']}")
     comparison: dict = {"status": "not run", "reason": not_run}
     if peer is not None and peer_env:
-        comparison = side_by_side(
-            args, tmp, peer, peer_env, site, accounts, compare_flows, cache_pids
-        )
+        try:
+            comparison = side_by_side(
+                args, tmp, peer, peer_env, site, accounts, compare_flows, cache_pids
+            )
+        except (RuntimeError, subprocess.SubprocessError, OSError) as error:
+            # Reported as it is: a comparison that broke off compares nothing.
+            show_logs(tmp)
+            comparison = {"status": "failed", "reason": str(error).splitlines()[0]}
+            print(f"   side by side with django-allauth failed: {error}", flush=True)
     runs: dict[str, list[dict]] = {}
     profiles = []
     for scenario in scenarios:

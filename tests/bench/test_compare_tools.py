@@ -139,9 +139,13 @@ def test_cpu_per_flow_target_against_one_verification():
     assert unmeasured["met"] is None
 
 
-def test_comparison_not_run_is_said_not_faked():
+def test_comparison_not_run_or_failed_is_said_not_faked():
     lines = compare.markdown({"status": "not run", "reason": "--no-compare"}, None)
     assert lines == ["Side by side with django-allauth: **not run** (--no-compare)."]
+    failed = {"status": "failed", "reason": "flowload wrote no report (allauth, totp):"}
+    assert "**failed**" in compare.markdown(failed, None)[0]
+    assert [c["met"] for c in compare.targets(failed)] == [None, None]
+    assert all(c["value"].startswith("failed: flowload") for c in compare.targets(failed))
 
 
 def test_statements_counted_as_the_test_suite_counts_them():
