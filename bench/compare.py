@@ -131,7 +131,8 @@ def run_rep(settings: Settings, site: Site, flow: str, rep: int, offset: int) ->
         "cache": processes.cpu_spent(before["cache"], processes.cpu_by_pid(settings.cache_pids)),
     }
     if not out.exists():
-        raise RuntimeError(f"flowload wrote no report ({site.name}, {flow}):\n{done.stderr}")
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"flowload wrote no report ({site.name}, {flow}): {last}")
     report = json.loads(out.read_text())
     return record(
         report,

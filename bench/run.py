@@ -313,6 +313,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("the two sites need their own databases")
     if args.cache_url and args.cache_url == args.peer_cache_url:
         parser.error("the two sites need their own Redis databases")
+    unknown = set(filter(None, args.compare_flows.split(","))) - set(compare.FLOWS)
+    if unknown:
+        parser.error(f"--compare-flows: {', '.join(sorted(unknown))} (known: trusted, totp)")
     if args.profile and not shutil.which(PY_SPY):
         parser.error("--profile needs py-spy: .venv/bin/pip install py-spy")
     return args
