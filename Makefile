@@ -125,13 +125,15 @@ e2e-clerk: $(DEV) clerk-app compile-messages
 e2e-clerk-latest: $(DEV) compile-messages
 	@bash $(CLERK_APP)/drift-canary.sh "$(PY)"
 
-# Sign-in throughput under gunicorn on PostgreSQL + Redis against the hashing bound; writes
-# bench/results/latest.{json,md}. A few minutes; loopback only. Options: BENCH_ARGS=--help.
-# The benchmark starts no task worker yet, so its site sends messages in the request
-# (TASK_BACKEND=immediate); the static files it serves come from collectstatic.
+# Sign-in throughput under gunicorn on PostgreSQL + Redis, side by side with django-allauth
+# (the peer in ../shared/bench/allauth-peer, or BENCH_PEER_DIR; its virtualenv is built in
+# /tmp when missing) and against the hashing bound; writes bench/results/latest.{json,md}.
+# The site runs as in production: gunicorn and the task worker (Procfile); the static files
+# it serves come from collectstatic. About fifteen minutes; loopback only; its own databases
+# (authflows_bench, authflows_bench_peer) and redis-server. Options: BENCH_ARGS=--help.
 bench: $(DEV)
 	DEBUG=false SECRET_KEY=collectstatic-only $(PY) manage.py collectstatic --noinput -v0
-	TASK_BACKEND=immediate $(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 # `manage.py check --deploy` with production settings (DEBUG off, a random SECRET_KEY), on
 # DATABASE_URL when set, else on an empty database (the development one has test mode on).

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import base64
 import email
+import email.message
 import http.client
 import itertools
 import json
@@ -31,6 +32,9 @@ CLIENT_COOKIE = "authflows_client"
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 SIGNED_IN = "Signed in as"
 HOST = "127.0.0.1"
+#: How long a flow waits for its emailed code: the task worker polls its queue every second
+#: when idle and sends one message after another.
+CODE_WAIT_SECONDS = 30.0
 
 
 class FlowFailed(Exception):
@@ -77,30 +81,34 @@ class Browser:
 
 
 class Mailbox(socketserver.ThreadingTCPServer):
-    """A minimal SMTP sink on 127.0.0.1: the site mails its codes here (EMAIL_URL=smtp://),
-    as it would to a real mail server, and flows read them by address."""
+    """A minimal SMTP sink on 127.0.0.1: the site's task worker mails its codes here
+    (EMAIL_URL=smtp://), as it would to a real mail server, and flows wait for them by address.
+    With keep_codes=False it accepts and drops every message (between load runs)."""
 
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, *, keep_codes: bool = True) -> None:
         super().__init__((HOST, port), SMTPSession)
+        self.keep_codes = keep_codes
         self.codes: dict[str, str] = {}
+        self.received = 0
         self.arrived = threading.Condition()
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
     def deliver(self, raw: bytes) -> None:
         message = email.message_from_bytes(raw)
-        if "code" not in (message.get("Subject") or "").lower():
+        with self.arrived:
+            self.received += 1
+        if not self.keep_codes or "code" not in (message.get("Subject") or "").lower():
             return  # the "new sign-in" notice and others carry no code
-        body = message.get_payload(decode=True) or b""
-        match = re.search(rb"\b(\d{6})\b", body)
-        if match:
+        code = code_in(message)
+        if code:
             with self.arrived:
-                self.codes[message["To"]] = match.group(1).decode()
+                self.codes[message["To"]] = code
                 self.arrived.notify_all()
 
-    def code_for(self, address: str, *, timeout: float = 10.0) -> str:
+    def code_for(self, address: str, *, timeout: float = CODE_WAIT_SECONDS) -> str:
         deadline = time.monotonic() + timeout
         with self.arrived:
             while address not in self.codes:
@@ -109,6 +117,17 @@ class Mailbox(socketserver.ThreadingTCPServer):
                     raise FlowFailed("no email code")
                 self.arrived.wait(left)
             return self.codes.pop(address)
+
+
+def code_in(message: email.message.Message) -> str:
+    """The six-digit code of a message: its plain-text part (alone, or beside an HTML one)."""
+    for part in message.walk():
+        if part.get_content_type() == "text/plain":
+            body = part.get_payload(decode=True) or b""
+            match = re.search(rb"\b(\d{6})\b", body)
+            if match:
+                return match.group(1).decode()
+    return ""
 
 
 class SMTPSession(socketserver.StreamRequestHandler):

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pyotp
 import pytest
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 import load
@@ -36,8 +36,15 @@ def test_smtp_sink_reads_the_code_of_each_address():
                          connection=connection).send()  # fmt: skip
         EmailMessage("New sign-in", "From 127.0.0.1 at 12:00", to=["a@bench.example"],
                      connection=connection).send()  # fmt: skip
+        # As the task worker sends codes: plain text beside an HTML alternative.
+        html = EmailMultiAlternatives("111222 is your code", "Code:\n\n    111222\n",
+                                      to=["c@bench.example"], connection=connection)  # fmt: skip
+        html.attach_alternative("<p>Your code: <b>111222</b></p>", "text/html")
+        html.send()
         assert sink.code_for("b@bench.example", timeout=5) == "654321"
         assert sink.code_for("a@bench.example", timeout=5) == "123456"
+        assert sink.code_for("c@bench.example", timeout=5) == "111222"
+        assert sink.received == 4
         with pytest.raises(load.FlowFailed):
             sink.code_for("a@bench.example", timeout=0.2)  # each code is read once
     finally:
