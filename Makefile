@@ -44,7 +44,7 @@ run: $(RUNTIME)
 	$(PY) manage.py demo_data
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-test: $(DEV) i18n-check compile-messages
+test: $(DEV) $(OIDC_PROVIDER) i18n-check compile-messages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
@@ -81,10 +81,17 @@ i18n-check: $(DEV)
 	@echo "i18n-check: catalogs up to date and compiled"
 
 # The same suite against the local PostgreSQL and Redis.
-test-postgres: $(DEV) compile-messages
+test-postgres: $(DEV) $(OIDC_PROVIDER) compile-messages
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/authflows} \
 	CACHE_URL=$${CACHE_URL:-redis://127.0.0.1:6379/1} \
 	AUTHFLOWS_REQUIRE_SERVICES=1 $(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+# panva's oidc-provider for the SSO tests (a real OpenID Provider on loopback), at the exact
+# version in clients/oidc-provider/package-lock.json. Needs node and npm (Debian nodejs, npm).
+OIDC_PROVIDER := clients/oidc-provider/node_modules/.installed
+$(OIDC_PROVIDER): clients/oidc-provider/package.json clients/oidc-provider/package-lock.json
+	npm ci --prefix clients/oidc-provider --no-audit --no-fund
+	touch $(OIDC_PROVIDER)
 
 # axe-core for the browser journeys, at the exact version in clients/axe/package-lock.json.
 AXE := clients/axe/node_modules/.installed
@@ -95,11 +102,11 @@ $(AXE): clients/axe/package.json clients/axe/package-lock.json
 # The browser journeys: Debian's Chromium (CHROMIUM=/usr/bin/chromium) driven by Playwright
 # against a live server, every page checked with axe-core; screenshots in tests/artifacts/.
 # Never downloads a browser.
-e2e: $(DEV) $(AXE) compile-messages
+e2e: $(DEV) $(AXE) $(OIDC_PROVIDER) compile-messages
 	$(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 # The same journeys, also refreshing the README's screenshots in docs/screenshots/.
-e2e-screenshots: $(DEV) $(AXE) compile-messages
+e2e-screenshots: $(DEV) $(AXE) $(OIDC_PROVIDER) compile-messages
 	UPDATE_DOCS_SCREENSHOTS=1 $(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 # Sign-in throughput under gunicorn on PostgreSQL + Redis against the hashing bound; writes
@@ -135,4 +142,5 @@ format: $(DEV)
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles locale/*/LC_MESSAGES/*.mo clients/axe/node_modules
+	rm -rf $(VENV) db.sqlite3 staticfiles locale/*/LC_MESSAGES/*.mo clients/axe/node_modules \
+		clients/oidc-provider/node_modules

@@ -16,6 +16,7 @@ from authflows.flows import gate, passwords, trust, user_sessions
 from authflows.flows.gate import Secret
 from authflows.flows.mfa.methods import overview
 from authflows.flows.screens import Screen
+from authflows.flows.sso.manage import overview as connected_accounts
 from authflows.models import AuthEvent, TrustedClient, User, Verification
 from authflows.strategies import Strategy
 
@@ -62,6 +63,7 @@ def page(ctx: FlowContext, user: User) -> Screen:
             "sessions": user_sessions.active_sessions(ctx, user),
             "events": list(events),
             "mfa": overview(user, ctx.settings),
+            "connected": connected_accounts(user),
         },
     )
 

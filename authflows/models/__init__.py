@@ -5,6 +5,15 @@ from authflows.models.instance import InstanceSettings
 from authflows.models.mfa import BackupCode, PhoneMFA
 from authflows.models.outbox import OutboxMessage
 from authflows.models.session import UserSession
+from authflows.models.sso import (
+    ExternalAccount,
+    PendingExternalAccount,
+    Provider,
+    SAMLAssertionUse,
+    SSOConnection,
+    SSODomain,
+    SSOState,
+)
 from authflows.models.user import User
 from authflows.models.verification import Verification
 
@@ -12,9 +21,16 @@ __all__ = [
     "AuthEvent",
     "BackupCode",
     "Client",
+    "ExternalAccount",
     "InstanceSettings",
     "OutboxMessage",
+    "PendingExternalAccount",
     "PhoneMFA",
+    "Provider",
+    "SAMLAssertionUse",
+    "SSOConnection",
+    "SSODomain",
+    "SSOState",
     "SignInAttempt",
     "SignInStatus",
     "SignUpAttempt",

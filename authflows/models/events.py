@@ -28,6 +28,10 @@ class AuthEvent(models.Model):
         SESSION_ENDED = "session.ended", _("Session ended")
         SETTINGS_CHANGED = "settings.changed", _("Instance settings changed")
         RATE_LIMITED = "rate_limited", _("Rate limited")
+        SSO_STARTED = "sso.started", _("Sign-in with a provider started")
+        SSO_FAILED = "sso.failed", _("Sign-in with a provider refused")
+        SSO_LINKED = "sso.linked", _("External account linked")
+        SSO_UNLINKED = "sso.unlinked", _("External account unlinked")
 
     kind = models.CharField(max_length=32, choices=Kind.choices, db_index=True)
     user = models.ForeignKey(
