@@ -8,7 +8,9 @@
 - sessions past their expiry;
 - clients (browsers) not seen for the client cookie's lifetime, with their trust;
 - audit events older than the Dashboard's audit retention;
-- the development outbox's copies after a day.
+- the development outbox's copies after a day;
+- round trips to identity providers a day after they expired, and the record of a used SAML
+  assertion a day after the assertion itself expired.
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ from authflows.models import (
     Client,
     InstanceSettings,
     OutboxMessage,
+    SAMLAssertionUse,
     SignInAttempt,
     SignUpAttempt,
     SignUpStatus,
+    SSOState,
     UserSession,
     Verification,
 )
@@ -46,6 +50,8 @@ class Pruned:
     clients: int = 0
     audit_events: int = 0
     outbox: int = 0
+    sso_states: int = 0
+    saml_assertions: int = 0
 
     def __str__(self) -> str:
         return ", ".join(
@@ -98,5 +104,9 @@ def prune() -> Pruned:
         ),
         outbox=_deleted(
             OutboxMessage.objects.filter(created_at__lt=now - DAY).delete(), OutboxMessage
+        ),
+        sso_states=_deleted(SSOState.objects.filter(expires_at__lt=now - DAY).delete(), SSOState),
+        saml_assertions=_deleted(
+            SAMLAssertionUse.objects.filter(expires_at__lt=now - DAY).delete(), SAMLAssertionUse
         ),
     )

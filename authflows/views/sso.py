@@ -19,11 +19,11 @@ def _field(request: HttpRequest, name: str, limit: int = 200) -> str:
     return str(request.POST.get(name, ""))[:limit]
 
 
-@require_POST
-def sso_start(request: HttpRequest) -> HttpResponse:
-    """A social button on the sign-in page."""
-    redirect_url = _field(request, "redirect_url", 2000)
-    slug = _field(request, "connection", 40)
+@require_GET
+@no_store
+def sso_start(request: HttpRequest, slug: str) -> HttpResponse:
+    """A social button on the sign-in page (a link: see flows/sso/start.py)."""
+    redirect_url = request.GET.get("redirect_url", "")[:2000]
     screen = start.start_page(typed(request).flow, slug=slug, redirect_url=redirect_url)
     return show(request, PAGES + "continue.html", None, screen)
 
@@ -31,7 +31,7 @@ def sso_start(request: HttpRequest) -> HttpResponse:
 @require_GET
 @no_store
 def sso_continue(request: HttpRequest) -> HttpResponse:
-    """Forwards the browser to the provider (a refresh, and a link for browsers without)."""
+    """The provider's link, after a form (an enterprise address, "Link")."""
     screen = start.continue_page(typed(request).flow)
     return show(request, PAGES + "continue.html", None, screen)
 

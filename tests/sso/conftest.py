@@ -3,9 +3,10 @@ steps a browser takes between the site and the provider."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable, Iterator
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.test import Client
@@ -69,22 +70,26 @@ def connection(db, idp: OpenIDProvider) -> Callable[..., SSOConnection]:  # type
 
 
 def forward_url(browser: Client, response) -> str:  # type: ignore[no-untyped-def]
-    """From a step that sends the browser to the provider: follow /sso/continue/ and read
-    where its refresh leads."""
+    """After a form that leads to a provider: /sso/continue/ names it and links to it."""
     assert response.status_code == 302, response.content[:500]
     assert response["Location"] == "/sso/continue/"
     page = browser.get("/sso/continue/")
     assert page.status_code == 200
-    match = re.search(r'content="0;url=([^"]+)"', page.content.decode())
+    match = re.search(r'href="([^"]+)" data-sso-continue', page.content.decode())
     assert match, page.content.decode()
-    return match.group(1).replace("&amp;", "&")
+    return html.unescape(match.group(1))
 
 
 def start(browser: Client, slug: str = "test", redirect_url: str = "") -> str:
-    """Press "Continue with ..." on the sign-in page; return the provider's URL."""
-    browser.get("/sign-in/")
-    response = browser.post("/sso/start/", {"connection": slug, "redirect_url": redirect_url})
-    return forward_url(browser, response)
+    """Follow "Continue with ..." on the sign-in page; return the provider's URL."""
+    page = browser.get(
+        "/sign-in/" + (f"?{urlencode({'redirect_url': redirect_url})}" if redirect_url else "")
+    )
+    links = re.findall(r'href="(/sso/start/[^"]+)"', page.content.decode())
+    link = next(html.unescape(href) for href in links if href.startswith(f"/sso/start/{slug}/"))
+    response = browser.get(link)
+    assert response.status_code == 302, response.content[:500]
+    return response["Location"]
 
 
 def back(browser: Client, url: str):  # type: ignore[no-untyped-def]

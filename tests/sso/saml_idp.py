@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import base64
 import datetime
+import html
 import re
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
+import requests
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -58,10 +62,11 @@ def key_and_certificate(folder: Path, name: str = "idp") -> tuple[Path, Path, st
 
 
 class SAMLIdentityProvider:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, sso_url: str = SSO_URL) -> None:
         xmlsec = shutil.which("xmlsec1")
         assert xmlsec, "xmlsec1 is missing: apt-get install xmlsec1"
         self.folder = folder
+        self.sso_url = sso_url
         self.xmlsec = xmlsec
         self.key, self.cert, self.certificate = key_and_certificate(folder)
 
@@ -77,7 +82,9 @@ class SAMLIdentityProvider:
                 "service": {
                     "idp": {
                         "name": "Acme test IdP",
-                        "endpoints": {"single_sign_on_service": [(SSO_URL, BINDING_HTTP_REDIRECT)]},
+                        "endpoints": {
+                            "single_sign_on_service": [(self.sso_url, BINDING_HTTP_REDIRECT)]
+                        },
                         "policy": {
                             "default": {
                                 "lifetime": {"minutes": 15},
@@ -107,7 +114,9 @@ class SAMLIdentityProvider:
                 "cert_file": str(self.cert),
                 "service": {
                     "idp": {
-                        "endpoints": {"single_sign_on_service": [(SSO_URL, BINDING_HTTP_REDIRECT)]}
+                        "endpoints": {
+                            "single_sign_on_service": [(self.sso_url, BINDING_HTTP_REDIRECT)]
+                        }
                     }
                 },
             }
@@ -128,8 +137,8 @@ class SAMLIdentityProvider:
         destination: str = "",
     ) -> dict[str, str]:
         """Answer the AuthnRequest in `redirect_url` (where the site sent the browser): the
-        form fields the IdP's page posts to the ACS URL."""
-        assert redirect_url.startswith(SSO_URL), redirect_url
+        form fields the IdP's page posts to the ACS URL, and that URL in "action"."""
+        assert redirect_url.startswith(self.sso_url), redirect_url
         query = parse_qs(urlsplit(redirect_url).query)
         known = [sp_metadata]
         if audience:  # another service provider the IdP knows (an assertion meant for it)
@@ -154,8 +163,67 @@ class SAMLIdentityProvider:
         return {
             "SAMLResponse": base64.b64encode(str(response).encode()).decode(),
             "RelayState": query.get("RelayState", [""])[0],
+            "action": message.assertion_consumer_service_url,
         }
 
 
 def new_folder() -> Path:
     return Path(tempfile.mkdtemp(prefix="authflows-saml-"))
+
+
+PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title}</title></head>
+<body><main><h1>{title}</h1>{body}</main></body></html>"""
+
+
+class ServedIdentityProvider:
+    """The same IdP over HTTP on a free 127.0.0.1 port, for the browser journeys: its sign-in
+    page, then a page whose button posts the signed response to the site (no script)."""
+
+    def __init__(self, folder: Path, sp_metadata_url: str) -> None:
+        self.sp_metadata_url = sp_metadata_url
+        self.server = make_server("127.0.0.1", 0, self.app, handler_class=_QuietHandler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.idp = SAMLIdentityProvider(folder, sso_url=self.url + "/sso")
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def app(self, environ: dict, start_response):  # type: ignore[no-untyped-def]
+        if environ["REQUEST_METHOD"] == "POST":
+            size = int(environ.get("CONTENT_LENGTH") or 0)
+            form = parse_qs(environ["wsgi.input"].read(size).decode())
+            request_url = self.idp.sso_url + "?" + form["request"][0]
+            metadata = requests.get(self.sp_metadata_url, timeout=5).text
+            answer = self.idp.respond(request_url, metadata, email=form["email"][0])
+            fields = "".join(
+                f'<input type="hidden" name="{name}" value="{html.escape(answer[name])}">'
+                for name in ("SAMLResponse", "RelayState")
+            )
+            body = (
+                f"<p>Signed in as {html.escape(form['email'][0])}.</p>"
+                f'<form method="post" action="{html.escape(answer["action"])}">{fields}'
+                '<button type="submit">Continue to the application</button></form>'
+            )
+            return self._page(start_response, "Acme has signed you in", body)
+        query = html.escape(environ.get("QUERY_STRING", ""))
+        body = (
+            '<form method="post" action="/sso">'
+            f'<input type="hidden" name="request" value="{query}">'
+            '<p><label for="email">Work email</label> '
+            '<input id="email" name="email" value="grace@acme.test" autocomplete="username"></p>'
+            '<p><button type="submit">Sign in</button></p></form>'
+        )
+        return self._page(start_response, "Sign in to Acme", body)
+
+    @staticmethod
+    def _page(start_response, title: str, body: str) -> list[bytes]:  # type: ignore[no-untyped-def]
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+        return [PAGE.format(title=title, body=body).encode()]
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass

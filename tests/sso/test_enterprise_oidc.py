@@ -51,7 +51,7 @@ def test_enterprise_connections_are_not_social_buttons(client, connection, idp):
     connection(slug="acme-oidc", name="Acme", domains=("acme.test",))
     page = client.get("/sign-in/").content.decode()
     assert "Continue with Acme" not in page
-    response = client.post("/sso/start/", {"connection": "acme-oidc"})
+    response = client.get("/sso/start/acme-oidc/")
     assert response["Location"] == "/sign-in/"
 
 

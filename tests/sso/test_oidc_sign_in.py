@@ -128,3 +128,15 @@ def test_same_site_redirect_url_is_kept(client, connection, idp):
     connection()
     response = sign_in_with(client, idp, "newbie", redirect_url="/user/")
     assert client.get(response["Location"])["Location"] == "/user/"
+
+
+def test_round_trips_are_pruned_a_day_after_they_expire(client, connection, idp):
+    from authflows import clock
+    from authflows.flows import housekeeping
+
+    connection()
+    start(client)
+    assert housekeeping.prune().sso_states == 0
+    clock.advance(10 * 60 + 24 * 3600 + 1)
+    assert housekeeping.prune().sso_states == 1
+    assert not SSOState.objects.exists()

@@ -1,9 +1,11 @@
 """Starting a round trip to a provider: a social button, an enterprise address typed on the
 sign-in page, or "Link" on the account page.
 
-The browser leaves through /sso/continue/, a page of our own that forwards it to the provider
-(a refresh with a link beside it): a form may only post to this site (Content-Security-Policy
-`form-action 'self'`, which browsers also apply to the redirects after a post)."""
+A form may only post to this site (Content-Security-Policy `form-action 'self'`, which
+browsers also apply to every redirect after the post). So a social button is a link, whose
+GET goes to the provider at once; after a form (an enterprise address, "Link" on the account
+page) the browser stops at /sso/continue/, a page of our own that names the provider and links
+to it."""
 
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ def begin(
     user: User | None = None,
     redirect_url: str = "",
 ) -> str:
-    """Arm a round trip (its state row) and return the page that forwards to the provider."""
+    """Arm a round trip (its state row) and return the provider's URL."""
     row, state_value, verifier = state.create(
         ctx, connection, intent=intent, user=user, redirect_url=redirect_url
     )
@@ -60,12 +62,17 @@ def begin(
     gate.record(
         ctx, AuthEvent.Kind.SSO_STARTED, user=user, connection=connection.slug, intent=intent
     )
+    return url
+
+
+def _continue_page(ctx: FlowContext, connection: SSOConnection, url: str) -> str:
+    """After a form: /sso/continue/ shows the provider's link."""
     ctx.session[SSO_REDIRECT_SESSION_KEY] = {"url": url, "provider": connection.name}
     return reverse("authflows:sso-continue")
 
 
 def start_page(ctx: FlowContext, *, slug: str, redirect_url: str) -> Screen:
-    """A social button on the sign-in page (POST /sso/start/)."""
+    """A social button on the sign-in page (GET /sso/start/<slug>/): on to the provider."""
     try:
         gate.throttle(ctx, "sign_in_start")
         if ctx.user is not None:
@@ -88,7 +95,7 @@ def enterprise_redirect(ctx: FlowContext, identifier: str, *, redirect_url: str)
         raise FlowError("session_exists")
     if config.problems(connection):
         raise FlowError("saml_connection_invalid", provider=connection.name)
-    return begin(ctx, connection, redirect_url=redirect_url)
+    return _continue_page(ctx, connection, begin(ctx, connection, redirect_url=redirect_url))
 
 
 def link_page(ctx: FlowContext, user: User, *, slug: str) -> Screen:
@@ -99,13 +106,14 @@ def link_page(ctx: FlowContext, user: User, *, slug: str) -> Screen:
         return Screen(redirect=reverse("authflows:reverify") + "?redirect_url=" + account)
     try:
         connection = connections.social(slug)
-        return Screen(redirect=begin(ctx, connection, intent=SSOState.Intent.LINK, user=user))
+        url = begin(ctx, connection, intent=SSOState.Intent.LINK, user=user)
+        return Screen(redirect=_continue_page(ctx, connection, url))
     except FlowError as error:
         return Screen(redirect=account, error=error)
 
 
 def continue_page(ctx: FlowContext) -> Screen:
-    """/sso/continue/: forwards to the provider once; afterwards it leads back to sign-in."""
+    """/sso/continue/: the provider's link, shown once; afterwards it leads back to sign-in."""
     data = ctx.session.pop(SSO_REDIRECT_SESSION_KEY, None)
     if not isinstance(data, dict) or not str(data.get("url", "")).startswith(
         ("https://", "http://")
