@@ -16,7 +16,7 @@ from authflows.sso import config
 from tests.sso.idp import OpenIDProvider
 
 SECRET = "a-client-secret-for-tests-0123456789"
-SLUGS = ("test", "github", "acme-oidc", "other")
+SLUGS = ("test", "github", "acme-oidc", "other", "apple")
 
 
 @pytest.fixture(scope="session")
@@ -26,6 +26,10 @@ def oidc_provider() -> Iterator[OpenIDProvider]:
             "client_id": f"authflows-{slug}",
             "client_secret": SECRET,
             "redirect_uris": [f"http://testserver/sso/callback/{slug}/"],
+            # Apple's preset sends the secret in the body, as Apple wants.
+            "token_endpoint_auth_method": (
+                "client_secret_post" if slug == "apple" else "client_secret_basic"
+            ),
         }
         for slug in SLUGS
     ]
@@ -52,7 +56,7 @@ def connection(db, idp: OpenIDProvider) -> Callable[..., SSOConnection]:  # type
             slug=slug,
             provider=provider,
             client_id=f"authflows-{slug}",
-            issuer=idp.issuer if provider == "oidc" else "",
+            issuer=str(fields.pop("issuer", idp.issuer if provider == "oidc" else "")),
             **fields,
         )
         if provider == "github":

@@ -7,8 +7,10 @@ the site talks to the provider over HTTP like to any other."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -90,6 +92,18 @@ class OpenIDProvider:
         response = requests.post(f"{self.issuer}/__control/{name}", json=body, timeout=5)
         response.raise_for_status()
         return response.json()
+
+    def sign_in_form_post(self, authorize_url: str, login: str) -> tuple[str, dict[str, str]]:
+        """Like sign_in(), for response_mode=form_post: the provider answers with a page whose
+        form posts the code to the site; returns that form's action and fields."""
+        browser = requests.Session()
+        response = browser.get(authorize_url, allow_redirects=True, timeout=5)
+        form = {"login": login, "password": "any", "action": "login"}
+        page = browser.post(response.url, data=form, allow_redirects=True, timeout=5)
+        action = re.search(r'<form[^>]*action="([^"]+)"', page.text)
+        assert action, page.text[:1000]
+        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
+        return html.unescape(action.group(1)), {k: html.unescape(v) for k, v in fields.items()}
 
     def sign_in(
         self,

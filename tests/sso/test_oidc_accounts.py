@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from authflows import clock
 from authflows.models import AuthEvent, ExternalAccount, User
 from tests.conftest import sign_in
-from tests.sso.conftest import back, forward_url, sign_in_with
+from tests.sso.conftest import back, forward_url, sign_in_with, start
 
 
 def account_page(browser: Client) -> str:
@@ -171,3 +171,37 @@ def test_callbacks_are_rate_limited_per_ip(client, connection, idp):
     statuses = [client.get("/sso/callback/test/?state=x&code=y").status_code for _ in range(21)]
     assert statuses[:20] == [302] * 20 and statuses[20] == 429
     assert AuthEvent.objects.filter(kind="rate_limited", data__scope="sso_callback").count() == 1
+
+
+def test_apple_posts_the_code_back_cross_site(client, connection, idp):
+    """response_mode=form_post (Apple's preset): the provider's page posts the code to the
+    callback from its own origin, so without this site's cookies; the callback sends the
+    browser on to a GET of its own, which carries them."""
+    connection(slug="apple", provider="apple", name="Apple", issuer=idp.issuer)
+    authorize = start(client, "apple")
+    assert "response_mode=form_post" in authorize
+    action, fields = idp.sign_in_form_post(authorize, "newbie")
+    assert action == "http://testserver/sso/callback/apple/"
+    bounced = Client().post("/sso/callback/apple/", fields)  # cross-site: no cookies
+    assert bounced.status_code == 302
+    response = client.get(bounced["Location"])
+    assert response["Location"] == "/sign-up/complete/"
+    client.get("/sign-up/complete/")
+    account = ExternalAccount.objects.get()
+    assert account.user.email == "newbie@example.com"
+    assert AuthEvent.objects.filter(kind="sign_in.succeeded", data__strategy="sign_up").exists()
+
+
+def test_continue_page_is_shown_once(client, connection, idp, make_user):
+    connection(slug="acme-oidc", name="Acme", domains=("acme.test",))
+    client.post("/sign-in/", {"identifier": "grace@acme.test", "password": ""})
+    assert client.get("/sso/continue/").status_code == 200
+    assert client.get("/sso/continue/")["Location"] == "/sign-in/"
+
+
+def test_enterprise_sign_in_keeps_no_foreign_redirect(client, connection, idp):
+    connection(slug="acme-oidc", name="Acme", domains=("acme.test",))
+    fields = {"identifier": "grace@acme.test", "redirect_url": "https://evil.example/"}
+    url = forward_url(client, client.post("/sign-in/", fields))
+    response = back(client, idp.sign_in(url, "grace"))
+    assert client.get(response["Location"])["Location"] == "/"
