@@ -62,3 +62,19 @@ def test_a_turned_off_connection_leaves_the_domain_to_passwords(client, connecti
     row.save()
     response = client.post("/sign-in/", {"identifier": "grace@acme.test", "password": "nope-nope"})
     assert response.status_code == 400  # the password form answered
+
+
+def test_the_json_api_sends_the_address_to_its_provider_only(client, connection, idp, make_user):
+    import json
+
+    make_user(email="grace@acme.test")
+    connection(slug="acme-oidc", name="Acme", domains=("acme.test",))
+    body = {"identifier": "grace@acme.test", "password": "a-long-and-unusual-passphrase-93"}
+    response = client.post("/api/sign-in/start/", json.dumps(body), content_type="application/json")
+    data = response.json()
+    assert response.status_code == 200, data
+    assert data["status"] == "needs_first_factor" and data["signed_in"] is False
+    assert data["supported_first_factors"] == ["enterprise_sso"]
+    url = data["external_verification_redirect_url"]
+    assert url.startswith(idp.issuer + "/auth?")
+    assert back(client, idp.sign_in(url, "grace"))["Location"] == "/"

@@ -83,9 +83,9 @@ def start_page(ctx: FlowContext, *, slug: str, redirect_url: str) -> Screen:
         return Screen(redirect=reverse("authflows:sign-in"), error=error)
 
 
-def enterprise_redirect(ctx: FlowContext, identifier: str, *, redirect_url: str) -> str | None:
+def enterprise_url(ctx: FlowContext, identifier: str, *, redirect_url: str) -> str | None:
     """Sign-in with an address whose domain has an enterprise connection goes to that IdP
-    only (whatever else was typed): the page to go to, or None for every other address."""
+    only (whatever else was typed): the IdP's URL, or None for every other address."""
     email = normalize_email(identifier.strip()) if "@" in identifier else None
     connection = connections.enterprise_for(email or "")
     if connection is None:
@@ -95,7 +95,18 @@ def enterprise_redirect(ctx: FlowContext, identifier: str, *, redirect_url: str)
         raise FlowError("session_exists")
     if config.problems(connection):
         raise FlowError("saml_connection_invalid", provider=connection.name)
-    return _continue_page(ctx, connection, begin(ctx, connection, redirect_url=redirect_url))
+    return begin(ctx, connection, redirect_url=redirect_url)
+
+
+def enterprise_redirect(ctx: FlowContext, identifier: str, *, redirect_url: str) -> str | None:
+    """The sign-in page's form: /sso/continue/ links to the address's IdP (None for every
+    address without an enterprise connection)."""
+    url = enterprise_url(ctx, identifier, redirect_url=redirect_url)
+    if url is None:
+        return None
+    connection = connections.enterprise_for(normalize_email(identifier.strip()) or "")
+    assert connection is not None
+    return _continue_page(ctx, connection, url)
 
 
 def link_page(ctx: FlowContext, user: User, *, slug: str) -> Screen:
