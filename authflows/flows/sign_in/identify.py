@@ -89,7 +89,9 @@ def start_page(ctx: FlowContext, sub: Submission | None) -> Screen:
         # An address at a domain with an enterprise connection signs in at that IdP only.
         sso = enterprise_redirect(ctx, sub.identifier, redirect_url=sub.redirect_url)
         if sso is not None:
-            return Screen(status=Status.NEEDS_FIRST_FACTOR, strategy="enterprise_sso", redirect=sso)
+            return Screen(
+                status=Status.NEEDS_FIRST_FACTOR, strategy=Strategy.ENTERPRISE_SSO, redirect=sso
+            )
         attempt = _submit(ctx, sub)
     except FlowError as error:
         screen.error = error
