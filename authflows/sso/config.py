@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,6 +16,8 @@ from authflows.models import SSOConnection
 from authflows.sso import secrets
 from authflows.sso.presets import PRESETS, Preset
 from authflows.strategies import Strategy
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 @dataclass(frozen=True)
@@ -89,16 +92,31 @@ def metadata_url(connection: SSOConnection) -> str:
     return _absolute("authflows:saml-metadata", connection.slug)
 
 
+def _plain_http(url: str) -> bool:
+    """An http:// URL anywhere but this machine (where tests and local providers run)."""
+    parts = urlsplit(url)
+    return bool(url) and parts.scheme != "https" and parts.hostname not in LOOPBACK
+
+
 def problems(connection: SSOConnection) -> list[str]:
     """What keeps the connection from working (empty when it is ready)."""
     missing: list[str] = []
+    typed = (
+        connection.issuer,
+        connection.authorization_url,
+        connection.token_url,
+        connection.userinfo_url,
+        connection.idp_sso_url,
+    )
+    if any(_plain_http(url) for url in typed):
+        missing.append(_("https:// URLs"))
     if connection.is_saml:
         pairs = [
             (connection.idp_entity_id, _("IdP entity ID")),
             (connection.idp_sso_url, _("IdP single sign-on URL")),
             (connection.idp_certificate, _("IdP signing certificate")),
         ]
-        return [str(label) for value, label in pairs if not value]
+        return missing + [str(label) for value, label in pairs if not value]
     ends = endpoints(connection)
     if not connection.client_id:
         missing.append(_("client ID"))

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 import requests
+from authlib.common.errors import AuthlibBaseError
 from authlib.common.security import generate_token
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
@@ -111,9 +112,12 @@ def authorization_url(connection: SSOConnection, *, state: str, nonce: str, veri
         extra["nonce"] = nonce
     if config.preset_of(connection).response_mode:
         extra["response_mode"] = config.preset_of(connection).response_mode
-    url, _state = _session(connection).create_authorization_url(
-        authorize, state=state, code_verifier=verifier, **extra
-    )
+    try:
+        url, _state = _session(connection).create_authorization_url(
+            authorize, state=state, code_verifier=verifier, **extra
+        )
+    except AuthlibBaseError as error:  # e.g. an endpoint that is not https://
+        raise ProviderError("oauth_provider_unavailable", f"{authorize}: {error}") from error
     return str(url)
 
 
@@ -134,6 +138,8 @@ def exchange(connection: SSOConnection, *, code: str, verifier: str) -> dict[str
         )
     except OAuthError as error:
         raise ProviderError("oauth_token_exchange_error", str(error.error)) from error
+    except AuthlibBaseError as error:  # e.g. a token endpoint that is not https://
+        raise ProviderError("oauth_provider_unavailable", str(error)) from error
     except (requests.RequestException, ValueError) as error:
         raise ProviderError("oauth_provider_unavailable", str(error)) from error
     if not isinstance(token, dict) or not token.get("access_token"):

@@ -160,8 +160,12 @@ def accept(connection: SSOConnection, *, saml_response: str, request_id: str) ->
     auth = _auth(connection, {"SAMLResponse": saml_response})
     try:
         auth.process_response(request_id=request_id)
-    except (OneLogin_Saml2_Error, OneLogin_Saml2_ValidationError, ValueError) as error:
+    except (OneLogin_Saml2_Error, OneLogin_Saml2_ValidationError) as error:
         raise ProviderError("saml_response_invalid", str(error)) from error
+    except Exception as error:
+        # Malformed input: python3-saml lets lxml's parse errors, base64 errors and plain
+        # Exceptions (a DTD or an entity in the document) through.
+        raise ProviderError("saml_response_invalid", f"malformed: {error}") from error
     if auth.get_errors() or not auth.is_authenticated():
         raise ProviderError("saml_response_invalid", str(auth.get_last_error_reason() or ""))
     expires = auth.get_last_assertion_not_on_or_after()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.test import Client
 
-from authflows.models import AuthEvent, ExternalAccount, SSOState, User
+from authflows.models import AuthEvent, ExternalAccount, SSOConnection, SSOState, User
 from tests.sso.conftest import back, sign_in_with, start
 
 
@@ -139,4 +139,33 @@ def test_round_trips_are_pruned_a_day_after_they_expire(client, connection, idp)
     assert housekeeping.prune().sso_states == 0
     clock.advance(10 * 60 + 24 * 3600 + 1)
     assert housekeeping.prune().sso_states == 1
+    assert not SSOState.objects.exists()
+
+
+def test_an_unreachable_provider_is_a_message_not_an_error_page(client, connection, idp):
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    connection(issuer=dead)
+    response = client.get("/sso/start/test/")
+    assert response.status_code == 302 and response["Location"] == "/sign-in/"
+    assert "be reached right now" in client.get("/sign-in/").content.decode()
+    assert AuthEvent.objects.get(kind="sso.failed").data["reason"] == "oauth_provider_unavailable"
+
+
+def test_a_plain_http_provider_elsewhere_is_not_offered(client, connection, idp):
+    from authflows.sso import config
+
+    connection(
+        provider="oauth2",
+        authorization_url="http://idp.example/auth",
+        token_url="http://idp.example/token",
+        userinfo_url="http://idp.example/me",
+    )
+    assert "https:// URLs" in config.problems(SSOConnection.objects.get())
+    assert "Continue with" not in client.get("/sign-in/").content.decode()
+    response = client.get("/sso/start/test/")
+    assert response.status_code == 302 and response["Location"] == "/sign-in/"
     assert not SSOState.objects.exists()

@@ -197,3 +197,26 @@ def test_other_domains_sign_in_as_usual(client, acme, user):
     )
     assert response.status_code == 400
     assert not SSOState.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "not base64 at all!!",
+        base64.b64encode(b"<not-xml").decode(),
+        base64.b64encode(b"plain text").decode(),
+        base64.b64encode(
+            b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            b"<samlp:Response xmlns:samlp='urn:oasis:names:tc:SAML:2.0:protocol'>&x;"
+            b"</samlp:Response>"
+        ).decode(),
+    ],
+)
+def test_malformed_responses_are_refused_without_an_error_page(client, acme, raw):
+    url = leave_for_idp(client)
+    from urllib.parse import parse_qs, urlsplit
+
+    relay = parse_qs(urlsplit(url).query)["RelayState"][0]
+    response = post_to_acs(client, {"SAMLResponse": raw, "RelayState": relay})
+    assert response.status_code == 302 and response["Location"] == "/sign-in/"
+    assert AuthEvent.objects.get(kind="sso.failed").data["reason"] == "saml_response_invalid"
