@@ -44,7 +44,7 @@ run: $(RUNTIME)
 	$(PY) manage.py demo_data
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-test: $(DEV) i18n-check compile-messages
+test: $(DEV) $(OIDC_PROVIDER) i18n-check compile-messages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
@@ -83,10 +83,17 @@ i18n-check: $(DEV)
 # The same suite against the local PostgreSQL and Redis; the package tests (tests/package/:
 # build the wheel, install it into a new virtualenv, embed it in a new project on SQLite) run
 # in `make test` only, since nothing in them depends on the site's database.
-test-postgres: $(DEV) compile-messages
+test-postgres: $(DEV) $(OIDC_PROVIDER) compile-messages
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/authflows} \
 	CACHE_URL=$${CACHE_URL:-redis://127.0.0.1:6379/1} \
 	AUTHFLOWS_REQUIRE_SERVICES=1 $(PY) -m pytest -m "not e2e and not package" $(PYTEST_ARGS)
+
+# panva's oidc-provider for the SSO tests (a real OpenID Provider on loopback), at the exact
+# version in clients/oidc-provider/package-lock.json. Needs node and npm (Debian nodejs, npm).
+OIDC_PROVIDER := clients/oidc-provider/node_modules/.installed
+$(OIDC_PROVIDER): clients/oidc-provider/package.json clients/oidc-provider/package-lock.json
+	npm ci --prefix clients/oidc-provider --no-audit --no-fund
+	touch $(OIDC_PROVIDER)
 
 # axe-core for the browser journeys, at the exact version in clients/axe/package-lock.json.
 AXE := clients/axe/node_modules/.installed
@@ -97,11 +104,11 @@ $(AXE): clients/axe/package.json clients/axe/package-lock.json
 # The browser journeys: Debian's Chromium (CHROMIUM=/usr/bin/chromium) driven by Playwright
 # against a live server, every page checked with axe-core; screenshots in tests/artifacts/.
 # Never downloads a browser.
-e2e: $(DEV) $(AXE) compile-messages
+e2e: $(DEV) $(AXE) $(OIDC_PROVIDER) compile-messages
 	$(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 # The same journeys, also refreshing the README's screenshots in docs/screenshots/.
-e2e-screenshots: $(DEV) $(AXE) compile-messages
+e2e-screenshots: $(DEV) $(AXE) $(OIDC_PROVIDER) compile-messages
 	UPDATE_DOCS_SCREENSHOTS=1 $(PY) -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 # Clerk's own JavaScript SDK against the Frontend API (/__clerk/v1/): the seeds' pages in
@@ -161,4 +168,5 @@ format: $(DEV)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles locale/*/LC_MESSAGES/*.mo clients/axe/node_modules \
-		build dist authflows.egg-info clients/clerk-react/node_modules clients/clerk-react/dist
+		build dist authflows.egg-info clients/clerk-react/node_modules clients/clerk-react/dist \
+		clients/oidc-provider/node_modules

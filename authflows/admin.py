@@ -10,7 +10,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.db.models import QuerySet
+from django.db import models
+from django.db.models import Count, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -25,8 +26,20 @@ from authflows.flows import gate, passwords, trust
 from authflows.flows.mfa.methods import overview
 from authflows.flows.mfa.remove import reset_mfa
 from authflows.flows.passkeys import store as passkey_store
+from authflows.flows.sso import connections as sso_connections
 from authflows.http import typed
-from authflows.models import AuthEvent, InstanceSettings, Passkey, TrustedClient, User
+from authflows.models import (
+    AuthEvent,
+    ExternalAccount,
+    InstanceSettings,
+    Passkey,
+    SSOConnection,
+    SSODomain,
+    TrustedClient,
+    User,
+)
+from authflows.sso import config as sso_config
+from authflows.sso import saml
 
 
 def _login_through_sign_in(request: HttpRequest, extra_context: object = None) -> HttpResponse:
@@ -421,3 +434,217 @@ class AuthEventAdmin(admin.ModelAdmin):
 # from the user pages instead (methods listed, never secrets; "Reset MFA" action).
 if admin.site.is_registered(TOTPDevice):
     admin.site.unregister(TOTPDevice)
+
+
+# --- Sign-in with identity providers -------------------------------------------------------
+
+
+def _https_urls(field: Any, **kwargs: Any) -> Any:
+    """URL fields typed without a scheme are https:// ones."""
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
+class SSOConnectionForm(forms.ModelForm[SSOConnection]):
+    """A connection's settings. The client secret is write-only: it is sealed on save and
+    never shown again (leave the field empty to keep it). SAML IdP metadata pasted here fills
+    the IdP's entity ID, single sign-on URL and certificate."""
+
+    client_secret = forms.CharField(
+        label=_("client secret"),
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Stored encrypted and never shown again. Leave empty to keep the current one."),
+    )
+    clear_client_secret = forms.BooleanField(label=_("remove the stored secret"), required=False)
+    idp_metadata = forms.CharField(
+        label=_("import IdP metadata (XML)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("SAML: paste the identity provider's metadata to fill the fields below."),
+    )
+
+    class Meta:
+        model = SSOConnection
+        formfield_callback = _https_urls
+        fields = [
+            "name",
+            "slug",
+            "provider",
+            "enabled",
+            "link_verified_email",
+            "client_id",
+            "client_secret_env",
+            "issuer",
+            "authorization_url",
+            "token_url",
+            "userinfo_url",
+            "scopes",
+            "idp_entity_id",
+            "idp_sso_url",
+            "idp_certificate",
+            "attribute_email",
+            "attribute_first_name",
+            "attribute_last_name",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        xml = data.get("idp_metadata") or ""
+        if xml:
+            try:
+                saml.import_idp_metadata(self.instance, xml)
+            except ValueError as error:
+                self.add_error(
+                    "idp_metadata", _("This metadata can't be used: %(e)s") % {"e": error}
+                )
+            else:
+                for name in ("idp_entity_id", "idp_sso_url", "idp_certificate"):
+                    data[name] = getattr(self.instance, name)
+        return data
+
+
+class SSODomainInline(admin.TabularInline):
+    model = SSODomain
+    extra = 1
+    verbose_name_plural = _("Email domains (an enterprise connection signs in these addresses)")
+
+
+@admin.register(SSOConnection)
+class SSOConnectionAdmin(admin.ModelAdmin):
+    form = SSOConnectionForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    inlines = [SSODomainInline]
+    list_display = ["name", "provider", "enabled", "kind", "status", "linked_accounts", "register"]
+    list_filter = ["provider", "enabled"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["register", "secret_stored"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "provider", "enabled", "link_verified_email"]}),
+        (_("Register at the provider"), {"fields": ["register"]}),
+        (
+            _("OAuth 2.0 and OpenID Connect"),
+            {
+                "fields": [
+                    "client_id",
+                    "client_secret",
+                    "clear_client_secret",
+                    "secret_stored",
+                    "client_secret_env",
+                    "issuer",
+                    "authorization_url",
+                    "token_url",
+                    "userinfo_url",
+                    "scopes",
+                ]
+            },
+        ),
+        (
+            "SAML 2.0",
+            {
+                "fields": [
+                    "idp_metadata",
+                    "idp_entity_id",
+                    "idp_sso_url",
+                    "idp_certificate",
+                    "attribute_email",
+                    "attribute_first_name",
+                    "attribute_last_name",
+                ]
+            },
+        ),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SSOConnection]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                account_count=Count("external_accounts", distinct=True),
+                domain_count=Count("domains", distinct=True),
+            )
+        )
+
+    @admin.display(description=_("kind"))
+    def kind(self, obj: SSOConnection) -> str:
+        enterprise = obj.is_saml or bool(getattr(obj, "domain_count", 0))
+        return str(_("enterprise") if enterprise else _("social"))
+
+    @admin.display(description=_("status"))
+    def status(self, obj: SSOConnection) -> str:
+        missing = sso_config.problems(obj)
+        if missing:
+            return str(_("missing: %(fields)s")) % {"fields": ", ".join(missing)}
+        return str(_("ready")) if obj.enabled else str(_("ready, turned off"))
+
+    @admin.display(description=_("linked accounts"))
+    def linked_accounts(self, obj: SSOConnection) -> int:
+        return int(getattr(obj, "account_count", 0))
+
+    @admin.display(description=_("URLs to register"))
+    def register(self, obj: SSOConnection) -> str:
+        if not obj.slug:
+            return str(_("Shown once the connection is saved."))
+        if obj.is_saml:
+            return str(_("ACS URL: %(acs)s · SP entity ID and metadata: %(meta)s")) % {
+                "acs": sso_config.acs_url(obj),
+                "meta": sso_config.metadata_url(obj),
+            }
+        return str(_("Redirect URI: %(url)s")) % {"url": sso_config.callback_url(obj)}
+
+    @admin.display(description=_("stored secret"))
+    def secret_stored(self, obj: SSOConnection) -> str:
+        if obj.client_secret_env:
+            return str(_("read from the environment variable %(name)s")) % {
+                "name": obj.client_secret_env
+            }
+        return str(_("stored (encrypted)") if obj.client_secret_sealed else _("none"))
+
+    def save_model(self, request: HttpRequest, obj: SSOConnection, form: Any, change: bool) -> None:
+        if form.cleaned_data.get("clear_client_secret"):
+            sso_config.set_client_secret(obj, "")
+        elif form.cleaned_data.get("client_secret"):
+            sso_config.set_client_secret(obj, form.cleaned_data["client_secret"])
+        super().save_model(request, obj, form, change)
+        changed = sorted(set(form.changed_data) - {"client_secret", "idp_metadata"})
+        if form.cleaned_data.get("client_secret") or form.cleaned_data.get("clear_client_secret"):
+            changed.append("client_secret")  # that it changed, never its value
+        gate.record(
+            typed(request).flow,
+            AuthEvent.Kind.SETTINGS_CHANGED,
+            actor=_actor(request),
+            connection=obj.slug,
+            fields=changed,
+        )
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[SSOConnection]) -> None:
+        super().delete_queryset(request, queryset)
+        sso_connections.forget_cached()  # a bulk delete saves no row
+
+
+@admin.register(ExternalAccount)
+class ExternalAccountAdmin(admin.ModelAdmin):
+    """Linked accounts: listed per user and connection, deleted to unlink; never edited."""
+
+    list_display = ["user", "connection", "email", "email_verified", "created_at", "last_used_at"]
+    list_filter = ["connection"]
+    search_fields = ["user__email", "email", "subject"]
+    list_select_related = ["user", "connection"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def delete_model(self, request: HttpRequest, obj: ExternalAccount) -> None:
+        super().delete_model(request, obj)
+        gate.record(
+            typed(request).flow,
+            AuthEvent.Kind.SSO_UNLINKED,
+            user=obj.user,
+            actor=_actor(request),
+            connection=obj.connection.slug,
+        )

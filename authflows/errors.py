@@ -59,6 +59,27 @@ MESSAGES = {
     "resource_not_found": _("This sign-in or sign-up is not in progress here. Start again."),
     "signed_out": _("You're signed out. Sign in again."),
     "origin_invalid": _("This request did not come from this site, so it was refused."),
+    # Sign-in with an identity provider (social and enterprise connections).
+    "oauth_access_denied": _("Signing in with %(provider)s was cancelled."),
+    "oauth_state_invalid": _(
+        "This sign-in with a provider expired or was already used. Start again."
+    ),
+    "oauth_token_exchange_error": _("%(provider)s did not confirm the sign-in. Start again."),
+    "oauth_id_token_invalid": _("%(provider)s sent a sign-in we could not verify. Start again."),
+    "oauth_provider_unavailable": _("%(provider)s can't be reached right now. Try again later."),
+    "oauth_provider_error": _("%(provider)s refused the sign-in. Start again."),
+    "saml_response_invalid": _("%(provider)s sent a sign-in we could not verify. Start again."),
+    "saml_user_attribute_missing": _("%(provider)s did not send your email address."),
+    "saml_connection_invalid": _("Sign-in with %(provider)s is not set up correctly."),
+    "enterprise_sso_email_address_domain_mismatch": _(
+        "%(provider)s sent an email address outside the domains it signs in."
+    ),
+    "external_account_exists": _("This %(provider)s account is linked to another user."),
+    "external_account_not_found": _("This linked account was not found."),
+    "external_account_last_way_in": _(
+        "This is your last way to sign in, so it can't be removed. Add a password first."
+    ),
+    "connection_not_found": _("This sign-in method is not available."),
 }
 
 

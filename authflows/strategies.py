@@ -16,6 +16,14 @@ class Strategy(StrEnum):
     PASSKEY = "passkey"
     RESET_PASSWORD_EMAIL_CODE = "reset_password_email_code"
     RESET_PASSWORD_PHONE_CODE = "reset_password_phone_code"
+    # Sign-in through an identity provider (Clerk's names): social presets, a generic
+    # provider, and enterprise connections (SAML or OpenID Connect, found by email domain).
+    OAUTH_GOOGLE = "oauth_google"
+    OAUTH_MICROSOFT = "oauth_microsoft"
+    OAUTH_GITHUB = "oauth_github"
+    OAUTH_APPLE = "oauth_apple"
+    OAUTH_CUSTOM = "oauth_custom"
+    ENTERPRISE_SSO = "enterprise_sso"
 
     @classmethod
     def parse(cls, value: object) -> Strategy | None:
@@ -35,6 +43,11 @@ class Strategy(StrEnum):
         return RESET_CODES.get(self, self)
 
     @property
+    def is_sso(self) -> bool:
+        """Proven by an identity provider, not by a secret typed here."""
+        return self in SSO
+
+    @property
     def sends(self) -> bool:
         return self.base in (Strategy.EMAIL_CODE, Strategy.EMAIL_LINK, Strategy.PHONE_CODE)
 
@@ -48,6 +61,14 @@ RESET_CODES = {
 MFA_ORDER = (Strategy.TOTP, Strategy.PHONE_CODE, Strategy.PASSKEY, Strategy.BACKUP_CODE)
 #: MFA methods that count on their own; backup codes only back one of these up.
 REAL_MFA = (Strategy.TOTP, Strategy.PHONE_CODE)
+SSO = (
+    Strategy.OAUTH_GOOGLE,
+    Strategy.OAUTH_MICROSOFT,
+    Strategy.OAUTH_GITHUB,
+    Strategy.OAUTH_APPLE,
+    Strategy.OAUTH_CUSTOM,
+    Strategy.ENTERPRISE_SSO,
+)
 PASSWORDLESS = (Strategy.EMAIL_CODE, Strategy.EMAIL_LINK, Strategy.PHONE_CODE)
 
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from authflows.views import account, api, mfa, pages, passkeys, sign_in, sign_up
+from authflows.views import account, api, mfa, pages, passkeys, sign_in, sign_up, sso
 from authflows.views.health import healthz
 
 app_name = "authflows"
@@ -69,6 +69,14 @@ authflows_patterns = [
         name="api-passkey-register-options",
     ),
     path("api/passkeys/register/", passkeys.register_passkey, name="api-passkey-register"),
+    path("sso/start/<slug:slug>/", sso.sso_start, name="sso-start"),
+    path("sso/continue/", sso.sso_continue, name="sso-continue"),
+    path("sso/callback/<slug:slug>/", sso.sso_callback, name="sso-callback"),
+    path("sso/saml/<slug:slug>/acs/", sso.saml_acs, name="saml-acs"),
+    path("sso/saml/<slug:slug>/metadata/", sso.saml_metadata, name="saml-metadata"),
+    path("sso/link/", sso.link_pending, name="sso-link"),
+    path("user/connected-accounts/link/", sso.link_start, name="sso-link-start"),
+    path("user/connected-accounts/unlink/", sso.unlink, name="sso-unlink"),
     path("dev/outbox/", pages.dev_outbox, name="dev-outbox"),
     path("healthz", healthz, name="healthz"),
 ]

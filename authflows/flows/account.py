@@ -17,6 +17,7 @@ from authflows.flows.gate import Secret
 from authflows.flows.mfa.methods import overview
 from authflows.flows.passkeys import pages as passkey_pages
 from authflows.flows.screens import Screen
+from authflows.flows.sso.manage import overview as connected_accounts
 from authflows.models import AuthEvent, TrustedClient, User, Verification
 from authflows.strategies import Strategy
 
@@ -64,6 +65,7 @@ def page(ctx: FlowContext, user: User) -> Screen:
             "events": list(events),
             "mfa": overview(user, ctx.settings),
             "passkeys": passkey_pages.overview(ctx, user),
+            "connected": connected_accounts(user),
         },
     )
 

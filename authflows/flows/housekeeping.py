@@ -10,6 +10,8 @@
 - audit events older than the Dashboard's audit retention;
 - the development outbox's copies after a day;
 - passkey challenges a day after they expired.
+- round trips to identity providers a day after they expired, and the record of a used SAML
+  assertion a day after the assertion itself expired.
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ from authflows.models import (
     InstanceSettings,
     OutboxMessage,
     PasskeyChallenge,
+    SAMLAssertionUse,
     SignInAttempt,
     SignUpAttempt,
     SignUpStatus,
+    SSOState,
     UserSession,
     Verification,
 )
@@ -49,6 +53,8 @@ class Pruned:
     audit_events: int = 0
     outbox: int = 0
     passkey_challenges: int = 0
+    sso_states: int = 0
+    saml_assertions: int = 0
 
     def __str__(self) -> str:
         return ", ".join(
@@ -104,5 +110,9 @@ def prune() -> Pruned:
         ),
         passkey_challenges=_deleted(
             PasskeyChallenge.objects.filter(expires_at__lt=now - DAY).delete(), PasskeyChallenge
+        ),
+        sso_states=_deleted(SSOState.objects.filter(expires_at__lt=now - DAY).delete(), SSOState),
+        saml_assertions=_deleted(
+            SAMLAssertionUse.objects.filter(expires_at__lt=now - DAY).delete(), SAMLAssertionUse
         ),
     )

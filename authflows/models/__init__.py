@@ -7,6 +7,15 @@ from authflows.models.outbox import OutboxMessage
 from authflows.models.passkey import Passkey, PasskeyChallenge, WebAuthnUser
 from authflows.models.session import UserSession
 from authflows.models.signing import SigningKey
+from authflows.models.sso import (
+    ExternalAccount,
+    PendingExternalAccount,
+    Provider,
+    SAMLAssertionUse,
+    SSOConnection,
+    SSODomain,
+    SSOState,
+)
 from authflows.models.user import User
 from authflows.models.verification import Verification
 
@@ -14,11 +23,18 @@ __all__ = [
     "AuthEvent",
     "BackupCode",
     "Client",
+    "ExternalAccount",
     "InstanceSettings",
     "OutboxMessage",
     "Passkey",
     "PasskeyChallenge",
+    "PendingExternalAccount",
     "PhoneMFA",
+    "Provider",
+    "SAMLAssertionUse",
+    "SSOConnection",
+    "SSODomain",
+    "SSOState",
     "SignInAttempt",
     "SignInStatus",
     "SignUpAttempt",

@@ -33,6 +33,10 @@ class AuthEvent(models.Model):
         PASSKEY_REMOVED = "passkey.removed", _("Passkey removed")
         PASSKEY_FAILED = "passkey.failed", _("Passkey refused")
         PASSKEY_CLONE_SUSPECTED = "passkey.clone_suspected", _("Passkey refused: possible copy")
+        SSO_STARTED = "sso.started", _("Sign-in with a provider started")
+        SSO_FAILED = "sso.failed", _("Sign-in with a provider refused")
+        SSO_LINKED = "sso.linked", _("External account linked")
+        SSO_UNLINKED = "sso.unlinked", _("External account unlinked")
 
     kind = models.CharField(max_length=32, choices=Kind.choices, db_index=True)
     user = models.ForeignKey(

@@ -25,6 +25,7 @@ LIMITS: dict[str, tuple[int, int]] = {
     "sign_up_start": (5, 10),
     "sign_up_verify": (3, 10),
     "code_send": (5, 60),  # "I need a new code"
+    "sso_callback": (20, 60),  # returns from identity providers
     # failed passwords and codes for one account, from clients not trusted for it (SPEC 9)
     "identifier_attempt": (10, 60),
     # messages that follow a proof (the right password, a signed-in session): per address and

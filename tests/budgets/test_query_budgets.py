@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from authflows.flows.sso import connections as sso_connections
 from authflows.models import InstanceSettings
 from tests.conftest import PASSWORD, data_statements, last_code
 
@@ -63,6 +64,7 @@ def trust_this_client(client, mailoutbox) -> None:  # type: ignore[no-untyped-de
 
 def password_flow(client, lands: str = "/") -> Counter:  # type: ignore[no-untyped-def]
     InstanceSettings.load()  # the Dashboard row is created and cached once per deployment
+    sso_connections.summary()  # so are the sign-in connections (buttons, enterprise domains)
     count = Counter(client)
     assert count("form", "get", "/sign-in/").status_code == 200
     fields = {"identifier": "ada@example.com", "password": PASSWORD}

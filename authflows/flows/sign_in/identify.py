@@ -14,6 +14,7 @@ from authflows.flows.screens import Screen, Submission
 from authflows.flows.sign_in import attempts, finish, policy
 from authflows.flows.sign_in.table import Reason, Status, move, page_of
 from authflows.flows.sign_up.fields import sign_up_offer
+from authflows.flows.sso.start import enterprise_redirect
 from authflows.identifiers import parse_identifier
 from authflows.models import AuthEvent, SignInAttempt, Verification
 from authflows.strategies import Strategy
@@ -85,6 +86,12 @@ def start_page(ctx: FlowContext, sub: Submission | None) -> Screen:
         screen.redirect = reverse(page_of(attempt)) if attempt is not None else None
         return screen
     try:
+        # An address at a domain with an enterprise connection signs in at that IdP only.
+        sso = enterprise_redirect(ctx, sub.identifier, redirect_url=sub.redirect_url)
+        if sso is not None:
+            return Screen(
+                status=Status.NEEDS_FIRST_FACTOR, strategy=Strategy.ENTERPRISE_SSO, redirect=sso
+            )
         attempt = _submit(ctx, sub)
     except FlowError as error:
         screen.error = error

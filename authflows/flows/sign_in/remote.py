@@ -9,6 +9,7 @@ from authflows.context import FlowContext
 from authflows.errors import FlowError
 from authflows.flows.sign_in import attempts, finish, first_factor, identify, second_factor
 from authflows.flows.sign_in.table import SECOND_FACTOR, Status, state_of
+from authflows.flows.sso.start import enterprise_url
 from authflows.models import SignInAttempt
 from authflows.strategies import Strategy
 
@@ -32,6 +33,15 @@ def state(
     }
 
 
+#: An address at an enterprise connection's domain (Clerk, API 2024-10-01): the first factor
+#: is enterprise_sso only; the client sends the browser to external_verification_redirect_url.
+ENTERPRISE = {
+    "status": Status.NEEDS_FIRST_FACTOR,
+    "supported_first_factors": [Strategy.ENTERPRISE_SSO],
+    "first_factor": Strategy.ENTERPRISE_SSO,
+}
+
+
 def current(ctx: FlowContext) -> dict[str, Any]:
     return state(ctx, attempts.current(ctx))
 
@@ -49,6 +59,9 @@ def start(
     reset_password_* a forgotten-password reset; otherwise the identifier alone."""
     if ctx.user is not None:
         raise FlowError("session_exists")
+    provider_url = enterprise_url(ctx, identifier, redirect_url="")
+    if provider_url is not None:  # the address's enterprise IdP signs it in, nothing else
+        return {**state(ctx), **ENTERPRISE, "external_verification_redirect_url": provider_url}
     if password:
         return _moved(ctx, identify.password(ctx, identifier=identifier, password=password))
     reset = strategy.startswith("reset_password")

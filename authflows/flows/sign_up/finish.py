@@ -10,6 +10,7 @@ from authflows.errors import FlowError
 from authflows.flows import activation, gate, trust
 from authflows.flows.sign_up import attempts
 from authflows.flows.sign_up.fields import EMAIL, PHONE, USERNAME
+from authflows.flows.sso import accounts as sso_accounts
 from authflows.models import AuthEvent, SignUpAttempt, User
 
 
@@ -20,6 +21,9 @@ def advance(ctx: FlowContext, attempt: SignUpAttempt) -> None:
         attempt, settings
     ):
         _create_user(ctx, attempt)
+        assert attempt.created_user is not None
+        # A sign-up that started at an identity provider links that account to the user.
+        sso_accounts.adopt_pending(ctx, attempt, attempt.created_user)
     attempts.save(ctx, attempt)
 
 
