@@ -14,6 +14,7 @@ from authflows.errors import FlowError
 from authflows.factors import FactorContext, get_factor
 from authflows.flows import gate, passwords, trust, user_sessions
 from authflows.flows.gate import Secret
+from authflows.flows.me.overview import overview as me_overview
 from authflows.flows.mfa.methods import overview
 from authflows.flows.screens import Screen
 from authflows.models import AuthEvent, TrustedClient, User, Verification
@@ -53,7 +54,7 @@ def devices(ctx: FlowContext, user: User) -> list[Device]:
 
 
 def page(ctx: FlowContext, user: User) -> Screen:
-    """Everything the account page shows."""
+    """Everything the account page shows (the profile, addresses and deletion: flows/me)."""
     events = AuthEvent.objects.filter(user=user).order_by("-created_at", "-id")[:10]
     return Screen(
         status="account",
@@ -62,6 +63,7 @@ def page(ctx: FlowContext, user: User) -> Screen:
             "sessions": user_sessions.active_sessions(ctx, user),
             "events": list(events),
             "mfa": overview(user, ctx.settings),
+            **me_overview(ctx, user),
         },
     )
 
