@@ -132,7 +132,9 @@ def test_an_admin_removes_an_address(staff_client, make_user):
     bob = make_user(email="bob@example.com", email_verified=True)
     EmailAddress.objects.create(user=bob, email_address="bob.old@example.com", verified=True)
     page = staff_client.get(f"/admin/authflows/user/{bob.pk}/change/").content.decode()
-    assert "bob.old@example.com (verified)" in page and "bob@example.com (primary, verified)" in page
+    assert (
+        "bob.old@example.com (verified)" in page and "bob@example.com (primary, verified)" in page
+    )
     for address in ("bob.old@example.com", "bob@example.com"):
         row = EmailAddress.objects.get(email_address=address)
         url = f"/admin/authflows/emailaddress/{row.pk}/delete/"
@@ -141,3 +143,13 @@ def test_an_admin_removes_an_address(staff_client, make_user):
     assert bob.email is None and not EmailAddress.objects.filter(user=bob).exists()
     removed = AuthEvent.objects.filter(kind=AuthEvent.Kind.IDENTIFICATION_REMOVED, user=bob)
     assert {e.actor for e in removed} == {"admin@example.com"} and removed.count() == 2
+
+
+def test_the_confirmation_in_the_pages_language(signed_in, ada):
+    page = signed_in.get(DELETE, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Geben Sie zur Bestätigung „mein Konto löschen“ ein" in page
+    response = signed_in.post(
+        DELETE, {"confirmation": "Mein Konto löschen"}, HTTP_ACCEPT_LANGUAGE="de"
+    )
+    assert response["Location"] == "/"
+    assert not User.objects.filter(pk=ada.pk).exists()

@@ -111,7 +111,7 @@ def _verified_message(kind: Kind) -> str:
 def _primary_message(kind: Kind, value: str) -> str:
     if kind is PHONE:
         return _("%(phone)s is now your primary phone number.") % {"phone": value}
-    return _("%(email)s is now your primary email address.") % {"email": value}
+    return _("%(address)s is now your primary email address.") % {"address": value}
 
 
 def link_page(ctx: FlowContext, token: str) -> Screen:
