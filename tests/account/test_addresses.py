@@ -10,6 +10,7 @@ import pytest
 from authflows import clock
 from authflows.flows.reverify import RECENT_SECONDS
 from authflows.models import AuthEvent, EmailAddress, PhoneNumber, User
+from authflows.protect import ratelimit
 from tests.account.conftest import add_and_verify_email, add_and_verify_phone, add_email
 from tests.conftest import PASSWORD, error_codes, last_code, open_link, page_status, sign_in
 
@@ -252,3 +253,30 @@ def test_sms_codes_on_a_verified_number_need_no_second_code(signed_in, ada, inst
     assert response.status_code == 302
     assert PhoneMFA.objects.get(user=ada).phone == "+14155550123"
     assert len(sms_outbox) == sent
+
+
+def test_the_old_primary_phone_is_told_by_sms(signed_in, ada, instance, sms_outbox):
+    instance(phone_sign_in=True)
+    add_and_verify_phone(signed_in, "+14155550123", sms_outbox)
+    second = add_and_verify_phone(signed_in, "+14155550124", sms_outbox)
+    assert not second.primary
+    response = signed_in.post(f"/user/phone-numbers/{second.public_id}/", {"action": "primary"})
+    assert response["Location"] == "/user/#phone_numbers"
+    ada.refresh_from_db()
+    assert ada.phone == "+14155550124"
+    assert sms_outbox[-1].to == "+14155550123"
+    assert "no longer the primary phone number" in sms_outbox[-1].body
+
+
+@pytest.mark.ratelimit
+def test_codes_for_added_addresses_spend_the_users_proven_budget(signed_in, ada, mailoutbox):
+    limit, _window = ratelimit.limit_of("code_send_attempt")  # per signed-in user
+    sent = len(mailoutbox)
+    for n in range(limit):
+        page = add_email(signed_in, f"ada{n}@example.com")["Location"]
+        assert signed_in.get(page).status_code == 200
+    assert len(mailoutbox) == sent + limit
+    page = add_email(signed_in, "one.more@example.com")["Location"]
+    refused = signed_in.get(page)
+    assert refused.status_code == 429 and refused["Retry-After"]
+    assert len(mailoutbox) == sent + limit

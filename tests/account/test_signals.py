@@ -120,3 +120,13 @@ def test_a_password_change_is_an_update(signed_in, heard):
 
     signed_in.post("/user/password/", {"current_password": PASSWORD, "new_password": NEW_PASSWORD})
     assert of(heard, "user_updated")[-1]["fields"] == ["password"]
+
+
+def test_an_admin_adding_a_user(staff_client, heard):
+    from tests.protect.test_smaller_findings import add_user_in_the_admin
+
+    assert add_user_in_the_admin(staff_client, NEW_PASSWORD).status_code == 302
+    [created] = of(heard, "user_created")
+    assert created["user"].email == "new@example.com"
+    assert (created["via"], created["actor"]) == ("admin", "admin@example.com")
+    assert User.objects.get(email="new@example.com").email_addresses.get().primary
