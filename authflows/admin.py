@@ -23,16 +23,21 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from authflows import clock
 from authflows.errors import FlowError
 from authflows.flows import gate, passwords, trust
+from authflows.flows.me import deletion, identifications
 from authflows.flows.mfa.methods import overview
 from authflows.flows.mfa.remove import reset_mfa
 from authflows.flows.passkeys import store as passkey_store
 from authflows.flows.sso import connections as sso_connections
+from authflows.flows.users import owner_of
 from authflows.http import typed
+from authflows.identifiers import normalize_email, normalize_phone
 from authflows.models import (
     AuthEvent,
+    EmailAddress,
     ExternalAccount,
     InstanceSettings,
     Passkey,
+    PhoneNumber,
     SSOConnection,
     SSODomain,
     TrustedClient,
@@ -118,6 +123,7 @@ class InstanceSettingsAdmin(admin.ModelAdmin):
             _("Personal information"),
             {"fields": ["name_sign_up", "name_required", "legal_consent_required"]},
         ),
+        (_("Account"), {"fields": ["self_deletion_enabled"]}),
         (
             _("Password"),
             {"fields": ["password_sign_up", "password_min_length", "password_reject_compromised"]},
@@ -248,6 +254,24 @@ class UserChangeForm(auth_forms.UserChangeForm):
             if isinstance(field.widget, AdminSplitDateTime):
                 label_split_date_time(field)
 
+    def clean_email(self) -> str | None:
+        return self._unclaimed("email", normalize_email(self.cleaned_data.get("email")))
+
+    def clean_phone(self) -> str | None:
+        value = self.cleaned_data.get("phone") or None
+        try:
+            value = normalize_phone(value)
+        except ValueError:
+            message = _("Enter a phone number in E.164, e.g. +14155550100.")
+            raise forms.ValidationError(message) from None
+        return self._unclaimed("phone", value)
+
+    def _unclaimed(self, kind: str, value: str | None) -> str | None:
+        """An address verified (or primary) on another account can't become this one's."""
+        if value and owner_of(kind, value).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("This address belongs to another account."))
+        return value
+
 
 def label_split_date_time(field: forms.Field) -> None:
     """Django's admin date/time widget shows "Date:" and "Time:" as plain text, which labels
@@ -309,6 +333,7 @@ class UserAdmin(BaseUserAdmin):
         (None, {"fields": ["email", "phone", "username", "password"]}),
         (_("Personal info"), {"fields": ["first_name", "last_name"]}),
         (_("Verification"), {"fields": ["email_verified", "phone_verified"]}),
+        (_("Email addresses and phone numbers"), {"fields": ["addresses"]}),
         (_("Lockout"), {"fields": ["locked_until", "locked_indefinitely"]}),
         (_("Multi-factor authentication"), {"fields": ["mfa_methods", "passkeys"]}),
         (
@@ -318,7 +343,7 @@ class UserAdmin(BaseUserAdmin):
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
-    readonly_fields = ["last_login", "date_joined", "mfa_methods", "passkeys"]
+    readonly_fields = ["last_login", "date_joined", "mfa_methods", "passkeys", "addresses"]
     inlines = [TrustedClientInline]
     actions = ["revoke_trusted_devices", "unlock_users", "reset_mfa"]
 
@@ -335,6 +360,24 @@ class UserAdmin(BaseUserAdmin):
                     count=1,
                 )
 
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        """An admin deletes an account the way a user does: sessions ended, devices revoked,
+        personal data removed, the audit log keeping a pseudonym (audited, with the admin)."""
+        deletion.delete_account(typed(request).flow, obj, actor=_actor(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            self.delete_model(request, user)
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        ctx, actor = typed(request).flow, _actor(request)
+        if not change:
+            gate.record(ctx, AuthEvent.Kind.USER_CREATED, user=obj, actor=actor, via="admin")
+        elif form.changed_data:
+            fields = sorted(set(form.changed_data) - {"password"})
+            gate.record(ctx, AuthEvent.Kind.USER_UPDATED, user=obj, actor=actor, fields=fields)
+
     @admin.display(boolean=True, description=_("locked"))
     def is_locked(self, obj: User) -> bool:
         return obj.locked_indefinitely or bool(obj.locked_until and obj.locked_until > clock.now())
@@ -345,6 +388,18 @@ class UserAdmin(BaseUserAdmin):
         count = sum(trust.revoke_trust(ctx, user, actor=_actor(request)) for user in queryset)
         text = ngettext("Revoked %(n)d trusted device.", "Revoked %(n)d trusted devices.", count)
         self.message_user(request, text % {"n": count}, messages.SUCCESS)
+
+    @admin.display(description=_("All addresses"))
+    def addresses(self, obj: User) -> str:
+        """Every email address and phone number of the account, with its state; each can be
+        removed from its own list (Email addresses, Phone numbers)."""
+        if obj.pk is None:
+            return "-"
+        rows: list[EmailAddress | PhoneNumber] = [
+            *obj.email_addresses.all(),
+            *obj.phone_numbers.all(),
+        ]
+        return ", ".join(address_summary(row) for row in rows) or str(_("None"))
 
     @admin.display(description=_("MFA methods"))
     def mfa_methods(self, obj: User) -> str:
@@ -648,3 +703,46 @@ class ExternalAccountAdmin(admin.ModelAdmin):
             actor=_actor(request),
             connection=obj.connection.slug,
         )
+
+
+def address_summary(row: EmailAddress | PhoneNumber) -> str:
+    states = [_("primary")] if row.primary else []
+    states.append(_("verified") if row.verified else _("unverified"))
+    if isinstance(row, PhoneNumber) and row.reserved_for_second_factor:
+        states.append(_("MFA only"))
+    return f"{row.value} ({', '.join(str(s) for s in states)})"
+
+
+class AddressAdmin(admin.ModelAdmin):
+    """Email addresses or phone numbers of all accounts, read-only; deleting one takes it off
+    its account (the primary one too: the account then has none of that kind), audited."""
+
+    list_display = ["value", "user", "verified", "primary", "public_id"]
+    list_filter = ["verified", "primary"]
+    readonly_fields = ["user", "public_id", "verified", "verified_at", "primary", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def delete_model(self, request: HttpRequest, obj: EmailAddress | PhoneNumber) -> None:
+        identifications.remove_by_admin(typed(request).flow, obj, actor=_actor(request))
+
+    def delete_queryset(
+        self, request: HttpRequest, queryset: QuerySet[EmailAddress] | QuerySet[PhoneNumber]
+    ) -> None:
+        for row in queryset:
+            self.delete_model(request, row)
+
+
+@admin.register(EmailAddress)
+class EmailAddressAdmin(AddressAdmin):
+    search_fields = ["email_address", "public_id", "user__email"]
+
+
+@admin.register(PhoneNumber)
+class PhoneNumberAdmin(AddressAdmin):
+    list_display = [*AddressAdmin.list_display, "reserved_for_second_factor"]
+    search_fields = ["phone_number", "public_id", "user__email"]

@@ -9,7 +9,7 @@ class AuthflowsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Registering deploy checks and signal receivers imports the models: only once the
-        # app registry is ready.
-        for module in ("authflows.checks", "authflows.signals"):
-            import_module(module)
+        # Registering deploy checks and adjusting signal receivers imports the models: only
+        # once the app registry is ready.
+        import_module("authflows.checks")
+        import_module("authflows.signals").ready()

@@ -56,7 +56,7 @@ MESSAGES = {
     "reverification_required": _("For your security, confirm it's you before making this change."),
     "service_unavailable": _("This service is briefly unavailable. Try again in a moment."),
     # Clerk's Frontend API (authflows/fapi/).
-    "resource_not_found": _("This sign-in or sign-up is not in progress here. Start again."),
+    "resource_not_found": _("We couldn't find what you asked for here. Start again."),
     "signed_out": _("You're signed out. Sign in again."),
     "origin_invalid": _("This request did not come from this site, so it was refused."),
     # Sign-in with an identity provider (social and enterprise connections).
@@ -80,6 +80,25 @@ MESSAGES = {
         "This is your last way to sign in, so it can't be removed. Add a password first."
     ),
     "connection_not_found": _("This sign-in method is not available."),
+    "sign_up_if_missing_transfer": _(
+        "No account uses this address yet. Continue to create one with it."
+    ),
+    "identification_not_verified": _("Verify this address first."),
+    "identification_reserved_for_second_factor": _(
+        "This number only receives codes for multi-factor authentication."
+    ),
+    "identification_deletion_not_allowed": _("This can't be removed."),
+    "last_identification": _(
+        "This is your last way to sign in, so it can't be removed. Add another one first."
+    ),
+    "primary_identification": _("Make another one primary before removing this one."),
+    "required_email_address": _("Your account needs an email address, so this one stays."),
+    "required_phone_number": _("Your account needs a phone number, so this one stays."),
+    "too_many_identifications": _("You can add at most %(max)s of these."),
+    "self_deletion_not_allowed": _(
+        "Deleting accounts is turned off here. Ask an administrator to delete yours."
+    ),
+    "delete_confirmation": _("Type the words shown to confirm."),
 }
 
 

@@ -1,7 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from authflows.views import account, api, mfa, pages, passkeys, sign_in, sign_up, sso
+from authflows.views import (
+    account,
+    api,
+    me,
+    mfa,
+    pages,
+    passkeys,
+    sign_in,
+    sign_in_or_up,
+    sign_up,
+    sso,
+)
 from authflows.views.health import healthz
 
 app_name = "authflows"
@@ -49,6 +60,31 @@ authflows_patterns = [
     path("user/password/", account.change_password, name="change-password"),
     path("user/sessions/end/", account.end_session, name="end-session"),
     path("user/verify/", account.reverify_page, name="reverify"),
+    path("user/profile/", me.profile, name="profile"),
+    path("user/delete/", me.delete_account, name="delete-account"),
+    path(
+        "user/email-addresses/add/",
+        me.add_address,
+        {"kind": "email_address"},
+        name="add-email-address",
+    ),
+    path("user/email-addresses/verify/", me.address_link, name="email-address-link"),
+    path(
+        "user/email-addresses/<str:public_id>/",
+        me.address,
+        {"kind": "email_address"},
+        name="email-address",
+    ),
+    path(
+        "user/phone-numbers/add/", me.add_address, {"kind": "phone_number"}, name="add-phone-number"
+    ),
+    path(
+        "user/phone-numbers/<str:public_id>/",
+        me.address,
+        {"kind": "phone_number"},
+        name="phone-number",
+    ),
+    path("sign-in-or-up/", sign_in_or_up.sign_in_or_up, name="sign-in-or-up"),
     path("api/sign-in/", api.sign_in_state, name="api-sign-in"),
     path("api/sign-in/start/", api.sign_in_start, name="api-sign-in-start"),
     path("api/sign-in/attempt/", api.sign_in_attempt, name="api-sign-in-attempt"),

@@ -14,6 +14,7 @@ from authflows.errors import FlowError
 from authflows.factors import FactorContext, get_factor
 from authflows.flows import gate, passwords, trust, user_sessions
 from authflows.flows.gate import Secret
+from authflows.flows.me.overview import overview as me_overview
 from authflows.flows.mfa.methods import overview
 from authflows.flows.passkeys import pages as passkey_pages
 from authflows.flows.screens import Screen
@@ -55,7 +56,7 @@ def devices(ctx: FlowContext, user: User) -> list[Device]:
 
 
 def page(ctx: FlowContext, user: User) -> Screen:
-    """Everything the account page shows."""
+    """Everything the account page shows (the profile, addresses and deletion: flows/me)."""
     events = AuthEvent.objects.filter(user=user).order_by("-created_at", "-id")[:10]
     return Screen(
         status="account",
@@ -66,6 +67,7 @@ def page(ctx: FlowContext, user: User) -> Screen:
             "mfa": overview(user, ctx.settings),
             "passkeys": passkey_pages.overview(ctx, user),
             "connected": connected_accounts(user),
+            **me_overview(ctx, user),
         },
     )
 

@@ -22,7 +22,7 @@ from datetime import datetime
 from authflows.context import FlowContext
 from authflows.errors import FlowError, RateLimited
 from authflows.factors.base import Outcome
-from authflows.flows import notices
+from authflows.flows import announce, notices
 from authflows.models import AuthEvent, TrustedClient, User
 from authflows.protect import audit, lockout, ratelimit
 from authflows.protect.ip import rate_key
@@ -55,8 +55,10 @@ def record(
     actor: str = "",
     **data: object,
 ) -> None:
-    """Write one audit event (committed with the step that caused it)."""
+    """Write one audit event (committed with the step that caused it), and send its Django
+    signal if it has one (authflows/signals.py)."""
     audit.record(ctx, kind, user=user, identifier=identifier, actor=actor, **data)
+    announce.send(ctx, kind, user=user, actor=actor, data={"identifier": identifier, **data})
 
 
 def throttle(ctx: FlowContext, scope: str) -> None:
@@ -157,9 +159,14 @@ def is_locked(user: User) -> bool:
 
 def unlock(ctx: FlowContext | None, user: User, *, actor: str) -> None:
     """Lift every lock and counter of the user (the admin's "Unlock"): the account's and every
-    device's lock and count, and the per-account windows of each of its identifiers."""
+    device's lock and count, and the per-account windows of each of its identifiers (every
+    email address and phone number of the account)."""
     lockout.unlock(user)
-    for identifier in filter(None, (user.email, user.phone, user.username)):
+    addresses = [
+        *user.email_addresses.values_list("email_address", flat=True),
+        *user.phone_numbers.values_list("phone_number", flat=True),
+    ]
+    for identifier in {*filter(None, (user.email, user.phone, user.username)), *addresses}:
         for scope in ("identifier_attempt", "code_send_address", "code_send_hourly"):
             ratelimit.clear(scope, identifier)
         ratelimit.clear("anon_send_address_hourly", identifier)

@@ -11,7 +11,17 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from authflows.models import BackupCode, InstanceSettings, Passkey, PhoneMFA, TrustedClient, User
+from authflows.models import (
+    BackupCode,
+    EmailAddress,
+    InstanceSettings,
+    Passkey,
+    PhoneMFA,
+    PhoneNumber,
+    TrustedClient,
+    User,
+)
+from authflows.models.identification import CLAIMED
 from authflows.strategies import MFA_ORDER, REAL_MFA, Strategy
 
 _METHODS_ATTR = "_authflows_methods"
@@ -32,11 +42,26 @@ def with_methods(users: QuerySet[User]) -> QuerySet[User]:
     )
 
 
+def claimed(kind: str, value: str) -> QuerySet[EmailAddress] | QuerySet[PhoneNumber]:
+    """The address rows that make `value` an account's sign-in identifier: verified or
+    primary (at most one account has such a row), and for phone numbers not reserved for
+    MFA codes."""
+    if kind == "email":
+        return EmailAddress.objects.filter(CLAIMED, email_address=value)
+    return PhoneNumber.objects.filter(CLAIMED, phone_number=value, reserved_for_second_factor=False)
+
+
+def owner_of(kind: str, value: str) -> QuerySet[User]:
+    """The account an email address, phone number or username signs in to (one at most)."""
+    if kind == "username":
+        return User.objects.filter(username=value)
+    return User.objects.filter(pk__in=claimed(kind, value).values("user_id"))
+
+
 def _lookup(kind: str, value: str, client_id: int) -> QuerySet[User]:
-    column = {"email": "email", "phone": "phone", "username": "username"}[kind]
     trust = TrustedClient.objects.filter(user=OuterRef("pk"), client_id=client_id)
     return (
-        with_methods(User.objects.filter(**{column: value}))
+        with_methods(owner_of(kind, value))
         .annotate(trusted_here=Exists(trust), trust_lock=Subquery(trust.values("locked_until")[:1]))
         .order_by("pk")[:1]
     )
@@ -50,8 +75,9 @@ _compiled: dict[str, tuple[str, tuple[Any, ...]]] = {}
 
 
 def find_user(kind: str, value: str, *, client_id: int | None) -> User | None:
-    """One query: the user, their MFA methods, and whether this client is trusted for them
-    (and that device's own lock)."""
+    """One query: the user (by any of their verified email addresses or phone numbers, or the
+    username), their MFA methods, and whether this client is trusted for them (and that
+    device's own lock)."""
     if kind not in _compiled:
         _compiled[kind] = _lookup(kind, _VALUE_MARK, _CLIENT_MARK).query.sql_with_params()
     sql, marked = _compiled[kind]

@@ -1,6 +1,7 @@
 from authflows.models.attempts import SignInAttempt, SignInStatus, SignUpAttempt, SignUpStatus
 from authflows.models.client import Client, TrustedClient
 from authflows.models.events import AuthEvent
+from authflows.models.identification import EmailAddress, PhoneNumber
 from authflows.models.instance import InstanceSettings
 from authflows.models.mfa import BackupCode, PhoneMFA
 from authflows.models.outbox import OutboxMessage
@@ -23,6 +24,7 @@ __all__ = [
     "AuthEvent",
     "BackupCode",
     "Client",
+    "EmailAddress",
     "ExternalAccount",
     "InstanceSettings",
     "OutboxMessage",
@@ -30,6 +32,7 @@ __all__ = [
     "PasskeyChallenge",
     "PendingExternalAccount",
     "PhoneMFA",
+    "PhoneNumber",
     "Provider",
     "SAMLAssertionUse",
     "SSOConnection",

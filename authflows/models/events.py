@@ -26,6 +26,14 @@ class AuthEvent(models.Model):
         PASSWORD_CHANGED = "password.changed", _("Password changed")
         PASSWORD_RESET = "password.reset", _("Password reset")
         SESSION_ENDED = "session.ended", _("Session ended")
+        USER_CREATED = "user.created", _("User created")
+        USER_UPDATED = "user.updated", _("User updated")
+        USER_DELETED = "user.deleted", _("User deleted")
+        IDENTIFICATION_ADDED = "identification.added", _("Email address or phone number added")
+        IDENTIFICATION_REMOVED = (
+            "identification.removed",
+            _("Email address or phone number removed"),
+        )
         SETTINGS_CHANGED = "settings.changed", _("Instance settings changed")
         RATE_LIMITED = "rate_limited", _("Rate limited")
         PASSKEY_ADDED = "passkey.added", _("Passkey added")

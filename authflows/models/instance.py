@@ -80,6 +80,13 @@ class InstanceSettings(models.Model):
         _("require legal consent at sign-up"), default=False
     )
 
+    # Account
+    self_deletion_enabled = models.BooleanField(
+        _("users can delete their accounts"),
+        default=True,
+        help_text=_("On the account page, after confirming it's them. Admins can always delete."),
+    )
+
     # Password
     password_sign_up = models.BooleanField(_("sign-up with password"), default=True)
     password_min_length = models.PositiveSmallIntegerField(

@@ -10,6 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from authflows import clock
 from authflows.identifiers import normalize_email, normalize_phone, normalize_username
+from authflows.models.identification import sync_primary
+
+#: The columns of the primary email address and phone number (see models/identification.py).
+CONTACT_FIELDS = ("email", "email_verified", "phone", "phone_verified")
 
 
 class UserManager(BaseUserManager["User"]):
@@ -67,6 +71,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     # client is trusted for this user, and that device's own lock.
     is_trusted_client: bool = False
     trust_locked_until: datetime | None = None
+    # The primary email address and phone number as last read or saved (see save()).
+    _saved_contacts: tuple[object, ...] | None = None
 
     class Meta:
         verbose_name = _("user")
@@ -83,6 +89,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     def identifier(self) -> str:
         return self.email or self.phone or self.username or f"user {self.pk}"
 
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> User:
+        user = super().from_db(db, field_names, values)
+        user._saved_contacts = user._contacts()
+        return user
+
+    def _contacts(self) -> tuple[object, ...]:
+        # Read from __dict__: a deferred column is not loaded just to compare it.
+        return tuple(self.__dict__.get(name) for name in CONTACT_FIELDS)
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.email = normalize_email(self.email)
         self.username = normalize_username(self.username)
@@ -90,7 +106,15 @@ class User(AbstractBaseUser, PermissionsMixin):
             self.phone = normalize_phone(self.phone)
         else:
             self.phone = None
+        adding = self._state.adding
+        update_fields = kwargs.get("update_fields")
+        touched = update_fields is None or bool(set(update_fields) & set(CONTACT_FIELDS))
+        changed = adding or self._contacts() != getattr(self, "_saved_contacts", None)
         super().save(*args, **kwargs)
+        if touched and changed:
+            # The one place the email-address and phone-number rows follow these columns.
+            sync_primary(self, adding=adding)
+        self._saved_contacts = self._contacts()
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip() or self.identifier

@@ -20,6 +20,7 @@ class Verification(models.Model):
         SIGN_UP = "sign_up", _("Sign-up")
         ACCOUNT = "account", _("Account change")
         REVERIFY = "reverify", _("Reverification")
+        IDENTIFICATION = "identification", _("Adding an email address or phone number")
 
     sign_in = models.ForeignKey(
         "authflows.SignInAttempt",

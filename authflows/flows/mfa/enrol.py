@@ -18,7 +18,14 @@ from authflows.flows import gate, notices, users
 from authflows.flows.gate import Secret
 from authflows.flows.mfa.methods import BACKUP, PHONE, TOTP, require_enabled
 from authflows.identifiers import clean_phone
-from authflows.models import AuthEvent, InstanceSettings, PhoneMFA, User, Verification
+from authflows.models import (
+    AuthEvent,
+    InstanceSettings,
+    PhoneMFA,
+    PhoneNumber,
+    User,
+    Verification,
+)
 
 TOTP_DIGITS = 6
 TOTP_STEP = 30
@@ -135,16 +142,17 @@ def pending_phone(ctx: FlowContext, user: User) -> str:
 def start_phone(
     ctx: FlowContext, user: User, *, phone: str, resend: bool = False
 ) -> Challenge | None:
-    """Begin adding SMS codes on `phone`. A number the account already verified is added at
-    once (returns None); any other gets an SMS code first (returns the challenge)."""
+    """Begin adding SMS codes on `phone`. A number the account already verified (any of its
+    phone numbers) is added at once (returns None); any other gets an SMS code first (returns
+    the challenge)."""
     require_enabled(ctx.settings, PHONE, field="phone")
     if PHONE in users.methods_of(user).enrolled:
         raise FlowError("strategy_for_user_invalid", field="phone")
     if not (phone or "").strip():
         raise FlowError("form_param_missing", field="phone")
     phone = clean_phone(phone, field="phone")
-    if phone == user.phone and user.phone_verified:
-        _add_phone(ctx, user, phone=phone)
+    if PhoneNumber.objects.filter(user=user, phone_number=phone, verified=True).exists():
+        _add_phone(ctx, user, phone=phone)  # any number the account verified already
         return None
     gate.throttle(ctx, "code_send")
     challenge = get_factor(PHONE).prepare(_phone_context(ctx, user, phone), resend=resend)
@@ -169,8 +177,8 @@ def confirm_phone(ctx: FlowContext, user: User, *, code: str) -> None:
         ctx, gate.claimant(ctx, user), ENROLMENT_SMS, lambda: codes.check_code(verification, code)
     )
     if verification.target == user.phone and not user.phone_verified:
-        User.objects.filter(pk=user.pk).update(phone_verified=True)
         user.phone_verified = True
+        user.save(update_fields=["phone_verified"])  # its phone-number row follows
     _add_phone(ctx, user, phone=verification.target)
 
 

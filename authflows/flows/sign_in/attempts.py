@@ -123,7 +123,7 @@ def point_at(attempt: SignInAttempt, verification: Verification | None, **fields
 
 
 def factor_context(
-    ctx: FlowContext, attempt: SignInAttempt, *, purpose: str, proven: bool
+    ctx: FlowContext, attempt: SignInAttempt, *, purpose: str, proven: bool, target: str = ""
 ) -> FactorContext:
     """What a factor needs to send or check a code of this attempt. Sends after a proof (the
     second step) spend the attempt's own budget; the first step's are anonymous."""
@@ -137,7 +137,7 @@ def factor_context(
         settings=ctx.settings,
         purpose=purpose,
         sign_in=attempt,
-        target="" if user else attempt.identifier,
+        target=target or ("" if user else attempt.identifier),
         allow_send=budget,
         link_base=ctx.link(reverse("authflows:verify")),
         locale=user.locale if user else "",

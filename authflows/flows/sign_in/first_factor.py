@@ -10,12 +10,14 @@ from authflows.factors import Challenge, FactorContext, Outcome, codes, get_fact
 from authflows.flows import gate
 from authflows.flows.gate import Secret
 from authflows.flows.screens import Screen, Submission, mask_email, mask_phone
-from authflows.flows.sign_in import attempts, finish, policy
+from authflows.flows.sign_in import attempts, finish, or_up, policy
 from authflows.flows.sign_in.table import Status
 from authflows.models import AuthEvent, SignInAttempt, Verification
 from authflows.strategies import Strategy, strategies
 
 PASSWORD = Secret(Strategy.PASSWORD, field="password", event=AuthEvent.Kind.SIGN_IN_FAILED)
+#: Sign-in-or-up: the right code for an address without an account (Clerk's error code).
+TRANSFER = "sign_up_if_missing_transfer"
 
 
 def _require(attempt: SignInAttempt | None) -> SignInAttempt:
@@ -34,7 +36,17 @@ def _supported(attempt: SignInAttempt, value: str, *, field: str) -> Strategy:
 def factor_context(ctx: FlowContext, attempt: SignInAttempt, strategy: Strategy) -> FactorContext:
     reset = strategy.is_reset
     purpose = Verification.Purpose.RESET_PASSWORD if reset else Verification.Purpose.FIRST_FACTOR
-    return attempts.factor_context(ctx, attempt, purpose=purpose, proven=False)
+    target = _typed_address(attempt, strategy) if attempt.user else attempt.identifier
+    return attempts.factor_context(ctx, attempt, purpose=purpose, proven=False, target=target)
+
+
+def _typed_address(attempt: SignInAttempt, strategy: Strategy) -> str:
+    """A code goes to the address typed when it is one of the account's (any verified email
+    address or phone number signs in); else ("" ) to the account's primary one."""
+    typed = attempt.identifier
+    if strategy.base is Strategy.PHONE_CODE:
+        return typed if typed.startswith("+") else ""
+    return typed if "@" in typed else ""
 
 
 def prepare(
@@ -51,7 +63,7 @@ def prepare(
     if resend:
         gate.throttle(ctx, "code_send")
     factor_ctx = factor_context(ctx, attempt, strategy)
-    if attempt.user is None:
+    if attempt.user is None and not or_up.sends_to_unknown(ctx, attempt):
         challenge = _arm_without_sending(factor_ctx, strategy.base, resend=resend)
     else:
         challenge = get_factor(strategy).prepare(factor_ctx, resend=resend)
@@ -112,18 +124,28 @@ def verify(ctx: FlowContext, attempt: SignInAttempt, value: str, code: str) -> N
     if strategy is Strategy.PASSWORD:
         gate.check(ctx, who, PASSWORD, lambda: get_factor(strategy).verify(factor_ctx, code))
     else:
+        signs_up = or_up.sends_to_unknown(ctx, attempt)
         try:
-            gate.check(ctx, who, Secret(strategy), lambda: _check_code(factor_ctx, strategy, code))
+            gate.check(
+                ctx,
+                who,
+                Secret(strategy),
+                lambda: _check_code(factor_ctx, strategy, code, signs_up=signs_up),
+            )
         except FlowError:
             attempts.touch(attempt)
             raise
+    if attempt.user is None:  # sign-in-or-up: the address is proven, and has no account
+        raise FlowError(TRANSFER, field="code")
     policy.after_first_factor(ctx, attempt, strategy)
     finish.settle(ctx, attempt)
 
 
-def _check_code(factor_ctx: FactorContext, strategy: Strategy, code: str) -> Outcome:
+def _check_code(
+    factor_ctx: FactorContext, strategy: Strategy, code: str, *, signs_up: bool
+) -> Outcome:
     outcome = get_factor(strategy).verify(factor_ctx, code)
-    if outcome.ok and factor_ctx.user is None:
+    if outcome.ok and factor_ctx.user is None and not signs_up:
         return Outcome.INCORRECT  # an unknown identifier never signs in, even by a lucky guess
     return outcome
 
@@ -157,7 +179,10 @@ def target(ctx: FlowContext, attempt: SignInAttempt, strategy: Strategy) -> str:
         if phone:
             return mask_phone(typed) if typed.startswith("+") else ""
         return mask_email(typed) if "@" in typed else ""
-    return mask_phone(user.phone or "") if phone else mask_email(user.email or "")
+    sent_to = _typed_address(attempt, strategy)
+    if phone:
+        return mask_phone(sent_to or user.phone or "")
+    return mask_email(sent_to or user.email or "")
 
 
 def chosen(attempt: SignInAttempt, asked: str) -> Strategy:
@@ -184,7 +209,12 @@ def page(ctx: FlowContext, attempt: SignInAttempt, sub: Submission) -> Screen:
             screen.challenge, screen.notice = prepare(ctx, attempt, strategy, resend=True), "sent"
         else:
             secret = sub.password if strategy is Strategy.PASSWORD else sub.code
-            verify(ctx, attempt, strategy, secret)
+            try:
+                verify(ctx, attempt, strategy, secret)
+            except FlowError as refusal:
+                if refusal.code != TRANSFER:
+                    raise
+                return Screen(status=attempt.status, redirect=or_up.transfer(ctx, attempt))
             return Screen(status=attempt.status, redirect=finish.next_url(ctx, attempt))
     except FlowError as error:
         screen.error = error

@@ -7,11 +7,12 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.db.models import Q
+from django.db.models import Value
 
 from authflows.errors import FlowError
+from authflows.flows.users import owner_of
 from authflows.identifiers import clean_email, clean_phone, normalize_username, parse_identifier
-from authflows.models import InstanceSettings, User
+from authflows.models import InstanceSettings
 
 EMAIL, PHONE, USERNAME, PASSWORD = "email_address", "phone_number", "username", "password"
 FIRST_NAME, LAST_NAME, LEGAL = "first_name", "last_name", "legal_accepted"
@@ -108,21 +109,22 @@ def clean(name: str, value: object, settings: InstanceSettings) -> object:
 
 
 def taken(cleaned: dict[str, object], settings: InstanceSettings) -> list[FlowError]:
-    """One query for every identifier at once. Under strict enumeration protection a taken
-    email address or phone number is accepted here: its owner gets a notice instead of a
-    code, and the page behaves exactly as for a free one."""
-    lookups = {EMAIL: "email", PHONE: "phone", USERNAME: "username"}
-    query = Q()
-    for name, column in lookups.items():
-        if cleaned.get(name):
-            query |= Q(**{column: cleaned[name]})
-    if not query:
+    """One query for every identifier at once (an address counts once it is verified or
+    primary on an account). Under strict enumeration protection a taken email address or
+    phone number is accepted here: its owner gets a notice instead of a code, and the page
+    behaves exactly as for a free one."""
+    kinds = {EMAIL: "email", PHONE: "phone", USERNAME: "username"}
+    found = [
+        owner_of(kind, str(cleaned[name])).annotate(field=Value(name)).values_list("field")
+        for name, kind in kinds.items()
+        if cleaned.get(name)
+    ]
+    if not found:
         return []
-    rows = User.objects.filter(query).values_list("email", "phone", "username")
-    found = {value for row in rows for value in row if value}
+    taken_names = {row[0] for row in found[0].union(*found[1:])}
     strict = settings.strict_enumeration
     return [
         FlowError("form_identifier_exists", field=name)
         for name in IDENTIFIERS
-        if cleaned.get(name) in found and not (strict and name != USERNAME)
+        if name in taken_names and not (strict and name != USERNAME)
     ]

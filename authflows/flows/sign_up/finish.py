@@ -45,12 +45,15 @@ def _create_user(ctx: FlowContext, attempt: SignUpAttempt) -> None:
     else:
         user.set_unusable_password()
     try:
-        with transaction.atomic():  # User.save() normalizes; the constraint decides
+        # User.save() normalizes and creates the primary email-address and phone-number rows;
+        # the unique constraints (a verified address belongs to one account) decide.
+        with transaction.atomic():
             user.save(force_insert=True)
     except IntegrityError as exc:  # exactly one account per address
         field = EMAIL if attempt.email else PHONE if attempt.phone else USERNAME
         raise FlowError("form_identifier_exists", field=field) from exc
     attempt.status, attempt.created_user = attempts.Status.COMPLETE, user
+    gate.record(ctx, AuthEvent.Kind.USER_CREATED, user=user, via="sign_up")
 
 
 def finalize(ctx: FlowContext, attempt: SignUpAttempt | None) -> str:

@@ -9,7 +9,7 @@ from authflows.context import FlowContext
 from authflows.errors import FlowError
 from authflows.factors import Challenge, FactorContext, codes, get_factor
 from authflows.factors.code_factors import open_link
-from authflows.flows import gate, notices
+from authflows.flows import gate, notices, users
 from authflows.flows.gate import Secret
 from authflows.flows.screens import Screen, Submission
 from authflows.flows.sign_up import attempts, finish
@@ -76,8 +76,8 @@ def prepare(
 
 
 def _owner_of(field: str, target: str) -> User | None:
-    column = "phone" if field == PHONE else "email"
-    return User.objects.filter(**{column: target}).only("pk", "locale").first()
+    owners = users.owner_of("phone" if field == PHONE else "email", target)
+    return owners.only("pk", "locale").first()
 
 
 def _notify_owner(
