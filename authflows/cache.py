@@ -34,6 +34,8 @@ from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCach
 from django.utils.functional import cached_property
 from redis import exceptions as redis_errors
 
+from authflows import metrics
+
 logger = logging.getLogger("authflows.cache")
 
 COPIES_ALIAS = "copies"
@@ -68,6 +70,7 @@ class Circuit:
         return time.monotonic() < self.open_until
 
     def trip(self, error: Exception) -> None:
+        metrics.CACHE_FAILURES.inc()
         if not self.is_open():
             logger.warning(
                 "cache unavailable (%s): sessions and settings read from the database, "

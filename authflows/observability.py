@@ -30,6 +30,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext
 
+from authflows import metrics
 from authflows.cache import CacheUnavailable
 
 logger = logging.getLogger("authflows.observability")
@@ -116,6 +117,7 @@ def limits_unavailable(request: HttpRequest, *, api: bool) -> HttpResponse:
     is checked (a password, a code, a message budget), and the answer says when to retry. A
     warning per outage is logged by authflows.cache, not a traceback per request."""
     retry_after = RETRY_AFTER_SECONDS
+    metrics.LIMITS_UNAVAILABLE.inc()
     if api:
         message = gettext(
             "Sign-in checks are briefly unavailable, so nothing was checked or sent. Please "

@@ -227,8 +227,8 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# The load balancer's health probe may use plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# The load balancer's health probe and the metrics scraper may use plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 
 # A strict Content-Security-Policy: no inline script or style, nothing from other origins.
 CONTENT_SECURITY_POLICY = {
@@ -284,6 +284,8 @@ AUTHFLOWS_TRUSTED_PROXY_HEADER = env.str("TRUSTED_PROXY_HEADER", default="")
 # A request-id header the reverse proxy sets on every request (e.g. X-Request-ID); unset, each
 # request gets a new id. See authflows/observability.py.
 AUTHFLOWS_REQUEST_ID_HEADER = env.str("REQUEST_ID_HEADER", default="")
+# The bearer token a Prometheus scraper sends to /metrics (unset: no /metrics).
+AUTHFLOWS_METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # Rate-limit overrides, e.g. RATE_LIMITS="sign_in_start=10/10;code_send_hourly=5/3600".
 AUTHFLOWS_RATE_LIMITS = env.str("RATE_LIMITS", default="")
 # Scheme and host of emailed links (never the request's Host header), e.g. https://id.example.com

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from authflows.views import account, api, mfa, pages, sign_in, sign_up
 from authflows.views.health import healthz
+from authflows.views.metrics import metrics
 
 app_name = "authflows"
 
@@ -54,6 +55,7 @@ authflows_patterns = [
     path("api/sign-in/attempt/", api.sign_in_attempt, name="api-sign-in-attempt"),
     path("dev/outbox/", pages.dev_outbox, name="dev-outbox"),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
 ]
 
 urlpatterns = [

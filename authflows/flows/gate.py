@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from authflows import metrics
 from authflows.context import FlowContext
 from authflows.errors import FlowError, RateLimited
 from authflows.factors.base import Outcome
@@ -57,6 +58,7 @@ def record(
 ) -> None:
     """Write one audit event (committed with the step that caused it)."""
     audit.record(ctx, kind, user=user, identifier=identifier, actor=actor, **data)
+    metrics.count_event(kind)
 
 
 def throttle(ctx: FlowContext, scope: str) -> None:
