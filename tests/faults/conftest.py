@@ -32,6 +32,9 @@ def site_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[
 
 @pytest.fixture
 def site(tmp_path: Path, site_environment: dict[str, str]) -> Iterator[Site]:
+    # Messages an earlier test left queued would reach this test's mail server.
+    with psycopg.connect(site_environment["DATABASE_URL"], autocommit=True) as db:
+        db.execute("DELETE FROM django_tasks_database_dbtaskresult")
     running = Site(tmp_path, site_environment)
     try:
         yield running.start()

@@ -53,6 +53,7 @@ def site_env(tmp: Path, database_url: str, **extra: str) -> dict[str, str]:
         "RATE_LIMITS": RATE_LIMITS,
         "REDIS_TIMEOUT": "1",
         "EMAIL_TIMEOUT": "2",
+        "DEFAULT_FROM_EMAIL": "no-reply@example.com",
         "WEB_CONCURRENCY": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONUNBUFFERED": "1",
@@ -169,11 +170,12 @@ def timed(call: Callable[[], requests.Response]) -> tuple[requests.Response, flo
     return answer, time.monotonic() - started
 
 
-def users_script(*emails: str, **dashboard: object) -> str:
+def users_script(*emails: str, password: str = PASSWORD, **dashboard: object) -> str:
     """manage.py shell code: the users (one password), test mode on, Dashboard changes."""
+    dashboard = {"test_mode": True, **dashboard}
     lines = ["from authflows.models import InstanceSettings, User"]
-    lines += [f"User.objects.create_user(email={e!r}, password={PASSWORD!r})" for e in emails]
-    lines += ["row = InstanceSettings.load()", "row.test_mode = True"]
+    lines += [f"User.objects.create_user(email={e!r}, password={password!r})" for e in emails]
+    lines += ["row = InstanceSettings.load()"]
     lines += [f"row.{name} = {value!r}" for name, value in dashboard.items()]
     lines += ["row.save()"]
     return "\n".join(lines)
