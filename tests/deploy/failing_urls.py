@@ -5,9 +5,8 @@ import redis
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
-from tests.delivery.servers import free_port
-
 from authflows.urls import handler404, handler500, urlpatterns
+from tests.delivery.servers import free_port
 
 __all__ = ["handler404", "handler500", "urlpatterns"]
 
