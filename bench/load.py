@@ -93,7 +93,9 @@ class Mailbox(socketserver.ThreadingTCPServer):
         message = email.message_from_bytes(raw)
         if "code" not in (message.get("Subject") or "").lower():
             return  # the "new sign-in" notice and others carry no code
-        body = message.get_payload(decode=True) or b""
+        # The text part: emails carry a plain-text and an HTML alternative.
+        text = next((p for p in message.walk() if p.get_content_type() == "text/plain"), message)
+        body = text.get_payload(decode=True) or b""
         match = re.search(rb"\b(\d{6})\b", body)
         if match:
             with self.arrived:
