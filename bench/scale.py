@@ -219,6 +219,7 @@ class Load:
 
     process: subprocess.Popen[str]
     busy_before: float = field(default_factory=lambda: busy_seconds())
+    started: float = field(default_factory=time.monotonic)
 
 
 def finish(load: Load) -> dict[str, Any]:
@@ -227,9 +228,9 @@ def finish(load: Load) -> dict[str, Any]:
     if load.process.returncode:
         raise SystemExit("the load generator failed")
     report = json.loads(out)
-    cores = os.cpu_count() or 1
+    cores, elapsed = os.cpu_count() or 1, time.monotonic() - load.started
     # How busy the whole machine was (everything here, and any neighbour) while it ran.
-    report["machine_busy"] = round((busy_seconds() - before) / (report["seconds"] * cores), 2)
+    report["machine_busy"] = round(min((busy_seconds() - before) / (elapsed * cores), 1.0), 2)
     return report
 
 

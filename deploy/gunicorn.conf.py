@@ -8,6 +8,7 @@ one per core). Every access log line ends with the request id the site answered.
 import os
 import shutil
 import tempfile
+from typing import Any
 
 _port = os.environ.get("PORT")
 bind = os.environ.get("BIND") or (f"0.0.0.0:{_port}" if _port else "127.0.0.1:8000")
@@ -31,12 +32,12 @@ if _own_metrics_dir:
 os.makedirs(_metrics_dir, exist_ok=True)
 
 
-def child_exit(server, worker):  # type: ignore[no-untyped-def]
+def child_exit(server: object, worker: Any) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
 
 
-def on_exit(server):  # type: ignore[no-untyped-def]
+def on_exit(server: object) -> None:
     if _own_metrics_dir:
         shutil.rmtree(_metrics_dir, ignore_errors=True)

@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
+from pytest_django.fixtures import SettingsWrapper
 
 from authflows import delivery
 from tests.conftest import PASSWORD, sign_in
@@ -25,7 +26,7 @@ ROOT = Path(django_settings.BASE_DIR)
 
 
 @pytest.fixture
-def scraper(settings) -> Client:  # type: ignore[no-untyped-def]
+def scraper(settings: SettingsWrapper) -> Client:
     settings.AUTHFLOWS_METRICS_TOKEN = TOKEN
     return Client(HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
 

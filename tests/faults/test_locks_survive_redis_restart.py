@@ -4,6 +4,7 @@ device's own lock nor the account's lock, and touches no other device."""
 from __future__ import annotations
 
 import pytest
+import requests
 
 from tests.faults.harness import sign_in, sign_out, trust_and_sign_in, users_script
 
@@ -11,7 +12,7 @@ pytestmark = pytest.mark.postgres
 WRONG = "not-the-password-at-all-1"
 
 
-def is_locked_out(answer) -> bool:  # type: ignore[no-untyped-def]
+def is_locked_out(answer: requests.Response) -> bool:
     return answer.status_code == 400 and 'data-error-code="user_locked"' in answer.text
 
 

@@ -9,6 +9,7 @@ import signal
 import time
 
 import pytest
+import requests
 from requests.cookies import cookiejar_from_dict
 
 from tests.faults.harness import (
@@ -25,7 +26,7 @@ from tests.faults.harness import (
 pytestmark = pytest.mark.postgres
 
 
-def api_sign_in(site: Site, email: str):  # type: ignore[no-untyped-def]
+def api_sign_in(site: Site, email: str) -> requests.Response:
     browser = site.browser()
     browser.get("/sign-in/")  # a page of the site sets the CSRF cookie the API asks for
     token = browser.session.cookies.get("csrftoken", "")
