@@ -68,5 +68,5 @@ def _enqueue(message: dict[str, Any], *, decoy: bool = False) -> None:
         "request_id": observability.current_request_id(),
     }
     deliver_message.enqueue(sealing.seal(payload))
-    if not decoy:  # a decoy is counted nowhere an operator could tell it from silence
+    if not decoy:  # a decoy is never sent, so it is no message to count
         metrics.count_message(message["kind"], "queued")

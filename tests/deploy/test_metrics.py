@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
-from pytest_django.fixtures import SettingsWrapper
+from pytest_django.fixtures import Settings
 
 from authflows import delivery
 from tests.conftest import PASSWORD, sign_in
@@ -26,7 +26,7 @@ ROOT = Path(django_settings.BASE_DIR)
 
 
 @pytest.fixture
-def scraper(settings: SettingsWrapper) -> Client:
+def scraper(settings: Settings) -> Client:
     settings.AUTHFLOWS_METRICS_TOKEN = TOKEN
     return Client(HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
 
