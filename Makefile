@@ -113,7 +113,7 @@ bench: $(DEV)
 # Two app hosts (gunicorn on 127.0.0.2 and 127.0.0.3) behind HAProxy, sharing one PostgreSQL
 # database and one redis-server of their own: throughput of two hosts against one, a host
 # killed mid-run, and sessions, client trust, lockout, rate limits and a Dashboard change across
-# hosts. Writes bench/results/scale.{json,md}; about two minutes; loopback only. Needs HAProxy
+# hosts. Writes bench/results/scale.{json,md}; two to three minutes; loopback only. Needs HAProxy
 # and redis-server (Debian packages haproxy, redis-server; installed here when missing and
 # run as root). Options: SCALE_ARGS=--help.
 scale-check: $(DEV)

@@ -19,7 +19,7 @@ Steps: pre-trust one browser per account (not measured); the cross-host checks; 
 trusted-client password flow at the same concurrency with both hosts, then with host b
 stopped; then with both hosts again, host b killed (SIGKILL, master and worker) mid-run.
 HAProxy's log says which requests failed, on which host, and whether they were in flight
-when the host died. Writes bench/results/scale.{json,md}. About two minutes; loopback only.
+when the host died. Writes bench/results/scale.{json,md}. Two to three minutes; loopback only.
 """
 
 from __future__ import annotations

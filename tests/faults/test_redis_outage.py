@@ -80,7 +80,7 @@ def test_redis_hung_costs_one_timeout_and_a_session_ended_meanwhile_stays_ended(
         elapsed = time.monotonic() - started
         # REDIS_TIMEOUT=1: the first call waits 1 s, then the worker leaves Redis alone for a
         # few seconds; without that each page would wait for every cache call (10 s or more).
-        assert [p.status_code for p in pages] == [200] * 5 and elapsed < 4, elapsed
+        assert [p.status_code for p in pages] == [200] * 5 and elapsed < 6, elapsed
         assert signed_in_as(leaving, ada)
         refused, took = timed(lambda: sign_in(site.browser(), bob))
         assert refused.status_code == 503 and took < 3
