@@ -48,6 +48,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.run import children, cpu_by_pid, cpu_spent  # noqa: E402
 from deploy.check import Browser, Processes, free_port, wait_for_port, wait_until  # noqa: E402
 
 PY = sys.executable
@@ -88,10 +89,14 @@ defaults
     timeout server 60s
     retries 2
     option redispatch
+    # A connection refused is retried on the other host (a dead host refuses at once); a GET
+    # that got no answer too. A POST that reached a host is never sent twice.
+    retry-on conn-failure empty-response
     option forwardfor
 frontend site
     bind 127.0.0.1:{lb_port}
     log-format "%Ts.%ms %s %ST %Ta %HM %HU"
+    http-request disable-l7-retry if METH_POST
     default_backend hosts
 backend hosts
     balance roundrobin
@@ -161,6 +166,20 @@ class Cluster:
         process = self.processes.running.pop(f"host-{name}")
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
+
+    def host_pids(self) -> list[int]:
+        """Every gunicorn process (master and workers) of the hosts running now."""
+        masters = [p.pid for name, p in self.processes.running.items() if name.startswith("host-")]
+        return [pid for master in masters for pid in (master, *children(master))]
+
+    def measure(self, accounts: Path, **flow: Any) -> dict[str, Any]:
+        """A load run, with the CPU the hosts spent per completed flow."""
+        pids = self.host_pids()
+        before = cpu_by_pid(pids)
+        report = finish(run_load(self, accounts, **flow))
+        spent = cpu_spent(before, cpu_by_pid(pids))
+        report["site_cpu_ms_per_flow"] = round(spent / max(report["flows"], 1) * 1000, 1)
+        return report
 
     def start_balancer(self) -> None:
         config = self.tmp / "haproxy.cfg"
@@ -449,13 +468,18 @@ def failover(cluster: Cluster, accounts: Path, args: argparse.Namespace) -> dict
     marked_down = wait_until(lambda: cluster.serving() == {"a"}, 5, step=0.2)
     rows = [r for r in cluster.balancer_log() if r["at"] >= started]
     failed = [r for r in rows if r["status"] >= 500 and r["path"] != "/healthz"]
-    in_flight = [r for r in failed if r["at"] <= killed_at <= r["at"] + r["ms"] / 1000 + 0.05]
+    # In flight: reached the balancer before the kill took effect (its processes take a few
+    # milliseconds to die) and ended after it.
+    dying = (killed_at - 0.05, killed_at + 0.05)
+    in_flight = [r for r in failed if r["at"] <= dying[1] and r["at"] + r["ms"] / 1000 >= dying[0]]
     return {
         "killed_after_s": round(seconds * 0.4, 1),
         "load": report,
         "failed_requests": len(failed),
         "failed_on_host_b": sum(r["server"] == "b" for r in failed),
         "failed_in_flight_at_the_kill": len(in_flight),
+        # When each failed request reached the balancer, in ms from the kill (negative: before).
+        "failed_started_ms_from_the_kill": [round((r["at"] - killed_at) * 1000) for r in failed],
         "failed_statuses": sorted({r["status"] for r in failed}),
         "requests_after_the_kill_served_by_a": sum(
             r["server"] == "a" and r["at"] > killed_at and r["status"] < 500 for r in rows
@@ -485,12 +509,12 @@ def run(args: argparse.Namespace, tmp: Path, database_url: str) -> dict[str, Any
         checks += check_rate_limit(cluster) + check_dashboard(cluster)
         print("== throughput: two hosts", flush=True)
         flow = {"scenario": "trusted", "concurrency": args.concurrency, "seconds": args.seconds}
-        two = finish(run_load(cluster, accounts, **flow))
+        two = cluster.measure(accounts, **flow)
         print(f"   {two['flows_per_s']} flows/s, errors {two['errors']}", flush=True)
         print("== throughput: one host (b stopped)", flush=True)
         cluster.processes.stop("host-b")
         cluster.wait_serving({"a"})
-        one = finish(run_load(cluster, accounts, **flow))
+        one = cluster.measure(accounts, **flow)
         print(f"   {one['flows_per_s']} flows/s, errors {one['errors']}", flush=True)
         print("== host b back, then killed mid-run", flush=True)
         cluster.start_host("b")
@@ -535,8 +559,9 @@ def markdown(results: dict[str, Any]) -> str:
         f"Trusted-client password sign-in, {results['concurrency']} virtual users, "
         f"{results['seconds']:.0f} s per run, through the balancer:",
         "",
-        "| hosts | flows/s | errors | p50 / p95 per step (ms) | machine CPU busy |",
-        "| --- | ---: | ---: | --- | ---: |",
+        "| hosts | flows/s | errors | p50 / p95 per step (ms) | hosts' CPU per flow | "
+        "machine CPU busy |",
+        "| --- | ---: | ---: | --- | ---: | ---: |",
     ]
     for label, run in (("two", two), ("one (b stopped)", one)):
         steps = "; ".join(
@@ -544,7 +569,7 @@ def markdown(results: dict[str, Any]) -> str:
         )
         lines.append(
             f"| {label} | {run['flows_per_s']:.1f} | {sum(run['errors'].values())} | {steps} "
-            f"| {run['machine_busy']:.0%} |"
+            f"| {run['site_cpu_ms_per_flow']:.1f} ms | {run['machine_busy']:.0%} |"
         )
     lines += [
         "",
@@ -555,9 +580,10 @@ def markdown(results: dict[str, Any]) -> str:
         f"{errors} failed ({reasons or 'none'}). The balancer answered "
         f"{lost['failed_requests']} request(s) with an error "
         f"(HTTP {', '.join(map(str, lost['failed_statuses'])) or '-'}), "
-        f"{lost['failed_on_host_b']} of them on host b, "
-        f"{lost['failed_in_flight_at_the_kill']} in flight there when it died; host a served "
-        f"{lost['requests_after_the_kill_served_by_a']} requests after the kill. "
+        f"{lost['failed_on_host_b']} of them on host b, arriving at "
+        f"{', '.join(f'{ms:+d}' for ms in lost['failed_started_ms_from_the_kill'])} ms from the "
+        f"kill ({lost['failed_in_flight_at_the_kill']} still in flight when it came); host a "
+        f"served {lost['requests_after_the_kill_served_by_a']} requests after the kill. "
         + ("The balancer then sent everything to host a." if lost["balancer_serving_only_a"]
            else "The balancer had not yet marked host b down."),
         "",
