@@ -7,8 +7,9 @@ PY := $(VENV)/bin/python
 RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
 
-.PHONY: run setup test test-postgres lint format e2e e2e-screenshots bench clean check-deploy \
-	deploy-check messages compile-messages i18n-check clerk-app e2e-clerk e2e-clerk-latest
+.PHONY: run setup test test-postgres test-faults lint format e2e e2e-screenshots bench scale-check \
+	clean check-deploy deploy-check messages compile-messages i18n-check clerk-app e2e-clerk \
+	e2e-clerk-latest
 
 # Translations: the catalogs in locale/ (German, French, Spanish and the en_XA pseudo-locale)
 # are committed; the compiled .mo files are built from them here. Both need GNU gettext
@@ -141,6 +142,26 @@ e2e-clerk-latest: $(DEV) compile-messages
 bench: $(DEV)
 	DEBUG=false SECRET_KEY=collectstatic-only $(PY) manage.py collectstatic --noinput -v0
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# Two app hosts (gunicorn on 127.0.0.2 and 127.0.0.3) behind HAProxy, sharing one PostgreSQL
+# database and one redis-server of their own: throughput of two hosts against one, a host
+# killed mid-run, and sessions, client trust, lockout, rate limits and a Dashboard change across
+# hosts. Writes bench/results/scale.{json,md}; two to three minutes; loopback only. Needs HAProxy
+# and redis-server (Debian packages haproxy, redis-server; installed here when missing and
+# run as root). Options: SCALE_ARGS=--help.
+scale-check: $(DEV)
+	@command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends haproxy; \
+	  else echo "HAProxy is missing: sudo apt-get install haproxy"; exit 1; fi; }
+	$(PY) bench/scale.py $(SCALE_ARGS)
+
+# The fault tests alone (they are part of `make test-postgres` too): each starts its own
+# redis-server, SMTP server, gunicorn and message worker on a PostgreSQL database of its own.
+test-faults: $(DEV) compile-messages
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/authflows} \
+	CACHE_URL=$${CACHE_URL:-redis://127.0.0.1:6379/1} \
+	AUTHFLOWS_REQUIRE_SERVICES=1 $(PY) -m pytest tests/faults $(PYTEST_ARGS)
 
 # `manage.py check --deploy` with production settings (DEBUG off, a random SECRET_KEY), on
 # DATABASE_URL when set, else on an empty database (the development one has test mode on).

@@ -60,6 +60,11 @@ class AppSettings:
         return limits
 
     @property
+    def METRICS_TOKEN(self) -> str:
+        """The bearer token /metrics asks for; empty: the endpoint is off (404)."""
+        return str(getattr(settings, "AUTHFLOWS_METRICS_TOKEN", "") or "")
+
+    @property
     def PWNED_RANGE_CHECK(self) -> bool:
         return bool(getattr(settings, "AUTHFLOWS_PWNED_RANGE_CHECK", False))
 

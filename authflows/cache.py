@@ -1,17 +1,121 @@
-"""Django's Redis cache, keeping one redis-py client per connection pool.
+"""Django's Redis cache, with an answer for each kind of data when Redis is down or hung.
 
-Django's RedisCacheClient builds a new redis.Redis object for every cache call; with redis-py
-8 that costs about as much as the network round trip itself. Clients are thread-safe (each
-command takes a connection from the pool), so one per pool is enough.
+Two aliases share one Redis server (settings.CACHES):
+
+- "default" holds what only the cache knows: rate-limit and lockout counts. When Redis can't
+  be reached, every call raises CacheUnavailable, which the site answers with 503 and
+  Retry-After: the limits fail closed, never "no limit".
+- "copies" (COPIES_ALIAS) holds copies of database rows: sessions and the Dashboard row. A
+  failed call is a miss (reads fall back to PostgreSQL, writes reach PostgreSQL anyway), so
+  pages keep working. A write or delete that failed may have left an old copy behind (Redis
+  hung, then resumed; or restarted from a snapshot): the key is deleted again at the first
+  call that reaches Redis, and no copy lives longer than COPY_MAX_AGE, so an old copy (a
+  session signed out, a Dashboard change) can't outlive the outage by more than that.
+
+After a failure, a process leaves Redis alone for CIRCUIT_OPEN_SECONDS (both aliases: one
+server): a hung Redis costs one socket timeout per process per interval, not one per call.
+
+Django's RedisCacheClient also builds a new redis.Redis object for every cache call; with
+redis-py 8 that costs about as much as the network round trip itself. Clients are thread-safe
+(each command takes a connection from the pool), so one per pool is kept.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import BaseCache, caches
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
+from django.utils.functional import cached_property
+from redis import exceptions as redis_errors
+
+from authflows import metrics
+
+logger = logging.getLogger("authflows.cache")
+
+COPIES_ALIAS = "copies"
+#: Seconds a process leaves Redis alone after a failed call.
+CIRCUIT_OPEN_SECONDS = 5.0
+#: The longest a copy of a database row stays in the cache (seconds).
+COPY_MAX_AGE = 300
+#: Redis can't be reached or doesn't answer in time (a replica that was demoted mid-failover
+#: refuses writes: the same to us).
+OUTAGES: tuple[type[Exception], ...] = (
+    redis_errors.ConnectionError,
+    redis_errors.TimeoutError,
+    redis_errors.ReadOnlyError,
+)
+_WRITES = frozenset({"add", "set", "touch", "delete", "set_many", "delete_many"})
+
+
+def copies() -> BaseCache:
+    """The cache for copies of database rows: the "copies" alias, or "default" in a project
+    that defines no such alias (authflows installed as an app with its own CACHES)."""
+    return caches[COPIES_ALIAS if COPIES_ALIAS in settings.CACHES else "default"]
+
+
+class CacheUnavailable(Exception):
+    """The shared cache did not answer: what it counts can't be checked now."""
+
+
+class Circuit:
+    """Per process and Redis server: open for a few seconds after a failure."""
+
+    def __init__(self) -> None:
+        self.open_until = 0.0
+        #: Keys of copies whose write or delete failed: deleted once Redis answers again.
+        self.stale_keys: set[str] = set()
+        self.lock = threading.Lock()
+
+    def is_open(self) -> bool:
+        return time.monotonic() < self.open_until
+
+    def trip(self, error: Exception) -> None:
+        metrics.CACHE_FAILURES.inc()
+        if not self.is_open():
+            logger.warning(
+                "cache unavailable (%s): sessions and settings read from the database, "
+                "sign-in checks answer 503; next try in %.0f s",
+                type(error).__name__,
+                CIRCUIT_OPEN_SECONDS,
+            )
+        self.open_until = time.monotonic() + CIRCUIT_OPEN_SECONDS
+
+
+_circuits: dict[str, Circuit] = {}
+_circuits_lock = threading.Lock()
+
+
+def circuit_for(servers: Iterable[str]) -> Circuit:
+    name = ",".join(servers)
+    with _circuits_lock:
+        return _circuits.setdefault(name, Circuit())
+
+
+def _written_keys(name: str, args: tuple[Any, ...]) -> list[str]:
+    if name == "set_many":
+        return list(args[0])
+    if name == "delete_many":
+        return list(args[0])
+    return [args[0]]
+
+
+_MISSES: dict[str, Callable[[tuple[Any, ...]], Any]] = {
+    "get": lambda args: args[1],
+    "get_many": lambda args: {},
+    "has_key": lambda args: False,
+    "add": lambda args: False,
+    "touch": lambda args: False,
+    "delete": lambda args: False,
+    "clear": lambda args: False,
+}
 
 
 class RedisCacheClient(DjangoRedisCacheClient):
@@ -20,10 +124,12 @@ class RedisCacheClient(DjangoRedisCacheClient):
     _get_connection_pool_index: Callable[[bool], int]
     _get_connection_pool: Callable[[bool], Any]
     _client: Callable[..., Any]
+    _servers: list[str]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict[int, Any] = {}
+        self.circuit = circuit_for(self._servers)
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
         index = self._get_connection_pool_index(write)
@@ -33,8 +139,94 @@ class RedisCacheClient(DjangoRedisCacheClient):
             self._clients[index] = client
         return client
 
+    def call(self, name: str, *args: Any) -> Any:
+        """One cache operation; CacheUnavailable when Redis does not answer."""
+        if self.circuit.is_open():
+            raise CacheUnavailable(f"cache {name}: waiting before the next try")
+        try:
+            return getattr(DjangoRedisCacheClient, name)(self, *args)
+        except OUTAGES as error:
+            self.circuit.trip(error)
+            raise CacheUnavailable(f"cache {name}: {type(error).__name__}") from error
+
+    def add(self, *args: Any) -> Any:
+        return self.call("add", *args)
+
+    def get(self, *args: Any) -> Any:
+        return self.call("get", *args)
+
+    def set(self, *args: Any) -> Any:
+        return self.call("set", *args)
+
+    def touch(self, *args: Any) -> Any:
+        return self.call("touch", *args)
+
+    def delete(self, *args: Any) -> Any:
+        return self.call("delete", *args)
+
+    def get_many(self, *args: Any) -> Any:
+        return self.call("get_many", *args)
+
+    def has_key(self, *args: Any) -> Any:
+        return self.call("has_key", *args)
+
+    def incr(self, *args: Any) -> Any:
+        return self.call("incr", *args)
+
+    def set_many(self, *args: Any) -> Any:
+        return self.call("set_many", *args)
+
+    def delete_many(self, *args: Any) -> Any:
+        return self.call("delete_many", *args)
+
+    def clear(self) -> Any:
+        return self.call("clear")
+
+
+class CopiesClient(RedisCacheClient):
+    """A failed call is a miss; a failed write leaves its key to be deleted later."""
+
+    def call(self, name: str, *args: Any) -> Any:
+        try:
+            self._forget_stale_keys()
+            return super().call(name, *args)
+        except CacheUnavailable:
+            if name in _WRITES:
+                with self.circuit.lock:
+                    self.circuit.stale_keys.update(_written_keys(name, args))
+            miss = _MISSES.get(name)
+            return miss(args) if miss else None
+
+    def _forget_stale_keys(self) -> None:
+        if not self.circuit.stale_keys:
+            return
+        with self.circuit.lock:
+            keys, self.circuit.stale_keys = self.circuit.stale_keys, set()
+        try:
+            super().call("delete_many", list(keys))
+        except CacheUnavailable:
+            with self.circuit.lock:
+                self.circuit.stale_keys.update(keys)
+            raise
+
 
 class RedisCache(DjangoRedisCache):
-    def __init__(self, server: str, params: dict[str, Any]) -> None:
-        super().__init__(server, params)
-        self._class = RedisCacheClient
+    """The "default" alias: rate-limit and lockout counts; raises CacheUnavailable."""
+
+    client_class: type[RedisCacheClient] = RedisCacheClient
+    _servers: list[str]
+    _options: dict[str, Any]
+
+    @cached_property
+    def _cache(self) -> RedisCacheClient:
+        return self.client_class(self._servers, **self._options)
+
+
+class CopiesCache(RedisCache):
+    """The "copies" alias: sessions and the Dashboard row, whose truth is in PostgreSQL."""
+
+    client_class = CopiesClient
+
+    def get_backend_timeout(self, timeout: float | None = DEFAULT_TIMEOUT) -> float | None:
+        seconds = super().get_backend_timeout(timeout)
+        return COPY_MAX_AGE if seconds is None else min(seconds, COPY_MAX_AGE)

@@ -1,5 +1,6 @@
 """Per request: the flow context (instance settings, client cookie, session, address),
-session lifetime and inactivity limits, 429 answers for rate limits, the audit log flush."""
+session lifetime and inactivity limits, 429 answers for rate limits (503 when the cache that
+counts them is down), the audit log flush."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 
-from authflows import faults
+from authflows import faults, observability
+from authflows.cache import CacheUnavailable
 from authflows.errors import FlowError, RateLimited
 from authflows.flows import activation, gate
 from authflows.http import flow_context, set_client_cookie, typed
@@ -95,6 +97,8 @@ class AuthflowsMiddleware:
         return response
 
     def process_exception(self, plain: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, CacheUnavailable):  # limits can't be counted: fail closed
+            return observability.limits_unavailable(plain, api=plain.path.startswith(API_PREFIX))
         if not isinstance(exception, RateLimited):
             return None
         request = typed(plain)

@@ -19,9 +19,19 @@ from collections.abc import Callable, Iterator
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseServerError
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseServerError,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.template import loader
+from django.utils.translation import gettext
+
+from authflows import metrics
+from authflows.cache import CacheUnavailable
 
 logger = logging.getLogger("authflows.observability")
 
@@ -87,13 +97,39 @@ def is_outage(error: BaseException | None) -> bool:
     from redis.exceptions import ConnectionError as RedisConnectionError
     from redis.exceptions import TimeoutError as RedisTimeoutError
 
-    outages = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
+    outages = (
+        OperationalError,
+        InterfaceError,
+        RedisConnectionError,
+        RedisTimeoutError,
+        CacheUnavailable,
+    )
     seen = 0
     while error is not None and seen < 5:
         if isinstance(error, outages):
             return True
         error, seen = error.__cause__ or error.__context__, seen + 1
     return False
+
+
+def limits_unavailable(request: HttpRequest, *, api: bool) -> HttpResponse:
+    """The cache that counts rate limits and failed attempts is down: nothing that needs them
+    is checked (a password, a code, a message budget), and the answer says when to retry. A
+    warning per outage is logged by authflows.cache, not a traceback per request."""
+    retry_after = RETRY_AFTER_SECONDS
+    metrics.LIMITS_UNAVAILABLE.inc()
+    if api:
+        message = gettext(
+            "Sign-in checks are briefly unavailable, so nothing was checked or sent. Please "
+            "try again in %(retry_after)s seconds."
+        ) % {"retry_after": retry_after}
+        error = {"code": "limits_unavailable", "message": message, "meta": {}}
+        response: HttpResponse = JsonResponse({"errors": [error]}, status=503)
+    else:
+        context = {"retry_after": retry_after, "status": "unavailable"}
+        response = render(request, "authflows/limits_unavailable.html", context, status=503)
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -98,18 +98,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: local memory by default; CACHE_URL=redis://... (Django's built-in Redis cache) in
 # production so rate limits, instance settings and sessions are shared by every worker.
+# Two aliases on the one cache (see authflows/cache.py): "default" keeps the rate-limit and
+# lockout counts and fails closed when Redis is down (503); "copies" keeps copies of database
+# rows (sessions, the Dashboard row) and treats a failure as a miss, so pages keep working.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://authflows")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    CACHES["default"]["BACKEND"] = "authflows.cache.RedisCache"  # reuses its redis-py clients
+    CACHES["default"]["BACKEND"] = "authflows.cache.RedisCache"
     # A hung or unreachable Redis costs a request at most a couple of seconds.
     _redis_timeout = env.float("REDIS_TIMEOUT", default=2.0)
     _redis_options = CACHES["default"].setdefault("OPTIONS", {})
     _redis_options.setdefault("socket_timeout", _redis_timeout)
     _redis_options.setdefault("socket_connect_timeout", _redis_timeout)
+    CACHES["copies"] = {**CACHES["default"], "BACKEND": "authflows.cache.CopiesCache"}
+else:  # a local-memory cache of the same name shares its storage
+    CACHES["copies"] = dict(CACHES["default"])
 
 # Sessions live in the database (so a user's sessions can be listed and ended) with a cache
 # in front, so reading the session costs no query on most requests.
 SESSION_ENGINE = "authflows.session_store"
+SESSION_CACHE_ALIAS = "copies"
 SESSION_COOKIE_AGE = 7 * 24 * 3600  # the Dashboard's maximum lifetime is enforced on top
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -224,8 +231,8 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# The load balancer's health probe may use plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# The load balancer's health probe and the metrics scraper may use plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 
 # A strict Content-Security-Policy: no inline script or style, nothing from other origins.
 CONTENT_SECURITY_POLICY = {
@@ -281,6 +288,8 @@ AUTHFLOWS_TRUSTED_PROXY_HEADER = env.str("TRUSTED_PROXY_HEADER", default="")
 # A request-id header the reverse proxy sets on every request (e.g. X-Request-ID); unset, each
 # request gets a new id. See authflows/observability.py.
 AUTHFLOWS_REQUEST_ID_HEADER = env.str("REQUEST_ID_HEADER", default="")
+# The bearer token a Prometheus scraper sends to /metrics (unset: no /metrics).
+AUTHFLOWS_METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # Rate-limit overrides, e.g. RATE_LIMITS="sign_in_start=10/10;code_send_hourly=5/3600".
 AUTHFLOWS_RATE_LIMITS = env.str("RATE_LIMITS", default="")
 # Scheme and host of emailed links (never the request's Host header), e.g. https://id.example.com

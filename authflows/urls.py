@@ -14,6 +14,7 @@ from authflows.views import (
     sso,
 )
 from authflows.views.health import healthz
+from authflows.views.metrics import metrics
 
 app_name = "authflows"
 
@@ -115,6 +116,7 @@ authflows_patterns = [
     path("user/connected-accounts/unlink/", sso.unlink, name="sso-unlink"),
     path("dev/outbox/", pages.dev_outbox, name="dev-outbox"),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
 ]
 
 urlpatterns = [

@@ -9,7 +9,8 @@ and behaves like a browser behind a TLS proxy (cookie jar, CSRF token from the f
 `X-Forwarded-Proto: https`). It checks: the pages are styled; with the SMTP server stopped, a
 password sign-in on a new device answers the client-trust page (200, not 5xx); once the SMTP
 server is back the code arrives within 90 seconds with nobody clicking anything; entering it
-completes the sign-in. Each check prints a line; the exit status is non-zero on any failure.
+completes the sign-in; /metrics (bearer token) counts what the web workers and the message
+worker did. Each check prints a line; the exit status is non-zero on any failure.
 
 Environment: DEPLOY_CHECK_POSTGRES (a URL of the server's maintenance database, default
 postgres://postgres@127.0.0.1:5432/postgres), REDIS_SERVER (default: redis-server on PATH).
@@ -48,6 +49,7 @@ PASSWORD = "a-long-deploy-check-passphrase-57"
 APPLICATION_NAME = "Deploy Check"
 DELIVERY_DEADLINE = 90  # seconds from the SMTP server's return to the code's arrival
 OUTAGE_SECONDS = 8  # the SMTP server stays down this long after the code is asked for
+METRICS_TOKEN = secrets.token_urlsafe(32)
 
 failures: list[str] = []
 
@@ -275,6 +277,7 @@ def check(
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
+        "PUBLIC_ORIGIN": "https://127.0.0.1",
         "BEHIND_TLS_PROXY": "true",
         "DATABASE_URL": database_url,
         "CACHE_URL": f"redis://127.0.0.1:{redis_port}/0",
@@ -284,9 +287,13 @@ def check(
         "STATIC_ROOT": str(tmp / "staticfiles"),
         "BIND": f"127.0.0.1:{web_port}",
         "WEB_CONCURRENCY": "2",
+        # /metrics: the web workers and the message worker count into one directory.
+        "METRICS_TOKEN": METRICS_TOKEN,
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp / "metrics"),
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONUNBUFFERED": "1",
     }
+    (tmp / "metrics").mkdir()
     smtp_argv = [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{smtp_port}"]
     smtp_argv += ["-c", "aiosmtpd.handlers.Mailbox", str(maildir)]
 
@@ -343,6 +350,7 @@ def check(
     )
     check_styles(Browser(base))
     check_sign_in_through_an_smtp_outage(processes, Browser(base), maildir, smtp_argv, env)
+    check_metrics(base)
     check_logs(processes)
 
 
@@ -435,6 +443,51 @@ def check_message(message: EmailMessage) -> None:
         message.get_body(("html",)) is not None and message.get_body(("plain",)) is not None,
         "the email has text and HTML parts",
     )
+
+
+def check_metrics(base: str) -> None:
+    """The counters of the web workers and of the message worker, in one scrape."""
+    refused = requests.get(f"{base}/metrics", timeout=10)
+    report(refused.status_code == 401, "/metrics without the token: 401", str(refused.status_code))
+    values = scrape(base)
+    if not report(bool(values), "/metrics with the token: 200"):
+        return
+
+    def email(outcome: str) -> float:
+        key = (("channel", "email"), ("outcome", outcome))
+        return values.get(("authflows_messages_total", key), 0)
+
+    signed_in = values.get(("authflows_auth_events_total", (("kind", "sign_in.succeeded"),)), 0)
+    report(
+        email("queued") >= 1 and email("failed") >= 1 and email("sent") >= 1 and signed_in >= 1,
+        "/metrics counts the web's sign-ins and queued emails and the worker's failed tries "
+        "and sends",
+        f"queued {email('queued'):.0f}, failed {email('failed'):.0f}, sent {email('sent'):.0f}, "
+        f"signed in {signed_in:.0f}",
+    )
+    due = ("authflows_message_queue_depth", (("state", "due"),))
+    emptied = wait_until(lambda: scrape(base).get(due) == 0, 20)
+    report(
+        due in values and emptied is not None,
+        "/metrics reads the queue depth from the task table (0 once the worker is done)",
+        f"due {values.get(due)} at first",
+    )
+
+
+def scrape(base: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """/metrics with the token, as {(name, labels): value}; {} when it does not answer 200."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    answer = requests.get(
+        f"{base}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=10
+    )
+    if answer.status_code != 200:
+        return {}
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(answer.text)
+        for sample in family.samples
+    }
 
 
 def check_logs(processes: Processes) -> None:

@@ -6,6 +6,9 @@ one per core). Every access log line ends with the request id the site answered.
 """
 
 import os
+import shutil
+import tempfile
+from typing import Any
 
 _port = os.environ.get("PORT")
 bind = os.environ.get("BIND") or (f"0.0.0.0:{_port}" if _port else "127.0.0.1:8000")
@@ -16,3 +19,25 @@ timeout = 30
 graceful_timeout = 20
 accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-id}o)s'
+
+# Counters (/metrics): every worker writes its counts to a file in PROMETHEUS_MULTIPROC_DIR,
+# and /metrics sums the files, so one scrape sees the whole host. Set it to a directory the
+# message worker shares (deploy/systemd: /run/authflows-metrics) to count its sends too;
+# unset, each start gets a fresh directory of its own, removed at exit.
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+_own_metrics_dir = not _metrics_dir
+if _own_metrics_dir:
+    _metrics_dir = tempfile.mkdtemp(prefix="authflows-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
+os.makedirs(_metrics_dir, exist_ok=True)
+
+
+def child_exit(server: object, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server: object) -> None:
+    if _own_metrics_dir:
+        shutil.rmtree(_metrics_dir, ignore_errors=True)

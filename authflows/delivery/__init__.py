@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from authflows import clock, observability
+from authflows import clock, metrics, observability
 from authflows.delivery import render, sealing
 from authflows.delivery.tasks import deliver_message
 
@@ -68,3 +68,5 @@ def _enqueue(message: dict[str, Any], *, decoy: bool = False) -> None:
         "request_id": observability.current_request_id(),
     }
     deliver_message.enqueue(sealing.seal(payload))
+    if not decoy:  # a decoy is never sent, so it is no message to count
+        metrics.count_message(message["kind"], "queued")

@@ -19,7 +19,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django_tasks import task
 
-from authflows import clock, observability
+from authflows import clock, metrics, observability
 from authflows.app_settings import app_settings
 from authflows.delivery import sealing
 from authflows.delivery.sms import get_sms_backend
@@ -58,8 +58,10 @@ def deliver_message(sealed: str) -> None:
         try:
             send(message)
         except Exception as error:
+            metrics.count_message(message["kind"], "failed")
             schedule_retry(message, error)
             return
+        metrics.count_message(message["kind"], "sent")
         keep_copy(message)
 
 

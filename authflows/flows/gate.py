@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from authflows import metrics
 from authflows.context import FlowContext
 from authflows.errors import FlowError, RateLimited
 from authflows.factors.base import Outcome
@@ -59,6 +60,7 @@ def record(
     signal if it has one (authflows/signals.py)."""
     audit.record(ctx, kind, user=user, identifier=identifier, actor=actor, **data)
     announce.send(ctx, kind, user=user, actor=actor, data={"identifier": identifier, **data})
+    metrics.count_event(kind)
 
 
 def throttle(ctx: FlowContext, scope: str) -> None:

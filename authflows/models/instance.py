@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
+
+from authflows import cache
 
 CACHE_KEY = "authflows:instance-settings:v1"
 
@@ -197,10 +198,11 @@ class InstanceSettings(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.pk = 1
         super().save(*args, **kwargs)
-        cache.delete(CACHE_KEY)
+        copies = cache.copies()
+        copies.delete(CACHE_KEY)
         # Inside a transaction (the admin's) another worker may re-cache the old row before the
         # commit; dropping the cached copy again after the commit closes that window.
-        transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+        transaction.on_commit(lambda: copies.delete(CACHE_KEY))
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValidationError(_("The instance settings cannot be deleted."))
@@ -209,12 +211,14 @@ class InstanceSettings(models.Model):
     def load(cls) -> InstanceSettings:
         """The current settings: from the shared cache, else the database (created on first use).
 
-        Saving invalidates the cache, so every worker sees a change on its next request.
+        Saving invalidates the cache, so every worker sees a change on its next request. The
+        cache alias treats an unreachable Redis as a miss: the row then comes from PostgreSQL.
         """
-        instance = cache.get(CACHE_KEY)
+        copies = cache.copies()
+        instance = copies.get(CACHE_KEY)
         if instance is None:
             instance, _created = cls.objects.get_or_create(pk=1)
-            cache.set(CACHE_KEY, instance, timeout=None)
+            copies.set(CACHE_KEY, instance, timeout=None)
         return instance
 
     # --- derived -------------------------------------------------------------------------

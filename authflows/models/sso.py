@@ -7,11 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from authflows import clock
+from authflows.cache import copies
 
 #: The cached summary of enabled connections (authflows/flows/sso/connections.py).
 SUMMARY_CACHE_KEY = "authflows:sso:summary:v1"
@@ -20,8 +20,8 @@ SUMMARY_CACHE_KEY = "authflows:sso:summary:v1"
 def forget_summary() -> None:
     """A connection or a domain changed: every worker reads them again, also after the
     transaction that changed them commits (another worker may re-cache the old rows before)."""
-    cache.delete(SUMMARY_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(SUMMARY_CACHE_KEY))
+    copies().delete(SUMMARY_CACHE_KEY)
+    transaction.on_commit(lambda: copies().delete(SUMMARY_CACHE_KEY))
 
 
 class SummaryChanges(models.Model):

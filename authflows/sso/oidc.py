@@ -15,12 +15,12 @@ from authlib.common.security import generate_token
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
-from django.core.cache import cache
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from authflows import clock
+from authflows.cache import copies
 from authflows.models import Provider, SSOConnection
 from authflows.sso import config
 from authflows.sso.identity import Identity, ProviderError, text, truthy
@@ -55,23 +55,23 @@ def discovery(issuer: str) -> dict[str, Any]:
     """The issuer's discovery document (cached for an hour); its issuer must be the one asked
     for, or every later check would trust someone else."""
     key = f"authflows:oidc:discovery:{issuer}"
-    document = cache.get(key)
+    document = copies().get(key)
     if document is None:
         document = _get_json(issuer + "/.well-known/openid-configuration")
         if document.get("issuer", "").rstrip("/") != issuer and "{tenantid}" not in str(
             document.get("issuer")
         ):
             raise ProviderError("oauth_provider_unavailable", "discovery issuer mismatch")
-        cache.set(key, document, DISCOVERY_TTL)
+        copies().set(key, document, DISCOVERY_TTL)
     return document
 
 
 def _key_set(jwks_uri: str, *, fresh: bool = False) -> KeySet:
     key = f"authflows:oidc:jwks:{jwks_uri}"
-    keys = None if fresh else cache.get(key)
+    keys = None if fresh else copies().get(key)
     if keys is None:
         keys = _get_json(jwks_uri)
-        cache.set(key, keys, DISCOVERY_TTL)
+        copies().set(key, keys, DISCOVERY_TTL)
     try:
         return KeySet.import_key_set(keys)  # type: ignore[arg-type]  # a JSON object from the provider, checked by the import
     except (JoseError, ValueError, TypeError, KeyError) as error:

@@ -11,6 +11,7 @@ import pytest
 from django.core.cache import caches
 from django.test import Client
 
+from tests.conftest import PASSWORD, sign_in
 from tests.delivery.servers import free_port
 
 pytestmark = pytest.mark.django_db
@@ -21,15 +22,17 @@ INLINE = re.compile(r"<script(?![^>]*\bsrc=)|<style|\sstyle=|\son[a-z]+=", re.I)
 def redis_down(settings):  # type: ignore[no-untyped-def]
     """The cache is a Redis server that is not running (connection refused)."""
     working = settings.CACHES
+    nowhere = {
+        "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
+    }
     settings.CACHES = {
-        "default": {
-            "BACKEND": "authflows.cache.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
-            "OPTIONS": {"socket_timeout": 1, "socket_connect_timeout": 1},
-        }
+        "default": {"BACKEND": "authflows.cache.RedisCache", **nowhere},
+        "copies": {"BACKEND": "authflows.cache.CopiesCache", **nowhere},
     }
     yield
     caches["default"].close()
+    caches["copies"].close()
     settings.CACHES = working  # the shared teardown clears the cache
 
 
@@ -59,10 +62,11 @@ def test_the_404_page_has_the_sites_look_and_the_request_id(client):
     assert "default-src 'self'" in response["Content-Security-Policy"]
 
 
-def test_a_cache_outage_answers_503_with_retry_after_and_logs_the_traceback(redis_down, caplog):
+@pytest.mark.urls("tests.deploy.failing_urls")
+def test_an_unreachable_redis_answers_503_with_retry_after_and_logs_the_traceback(caplog):
     browser = Client(raise_request_exception=False)
     with caplog.at_level(logging.ERROR, logger="django.request"):
-        response = browser.get("/sign-in/")
+        response = browser.get("/redis-gone/")
     page = response.content.decode()
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
@@ -71,6 +75,30 @@ def test_a_cache_outage_answers_503_with_retry_after_and_logs_the_traceback(redi
     [record] = [r for r in caplog.records if r.name == "django.request"]
     assert record.exc_info and "ConnectionError" in caplog.text
     assert record.request_id == response["X-Request-ID"]
+
+
+@pytest.mark.ratelimit
+def test_with_redis_down_pages_are_served_and_limits_fail_closed(redis_down, user, caplog):
+    browser = Client(raise_request_exception=False)
+    assert browser.get("/sign-in/").status_code == 200  # the Dashboard row from PostgreSQL
+    with caplog.at_level(logging.WARNING):
+        refused = sign_in(browser, user.email)
+    page = refused.content.decode()
+    assert refused.status_code == 503 and refused["Retry-After"] == "30"
+    assert 'data-error-code="limits_unavailable"' in page and "try again in 30 seconds" in page
+    assert refused["X-Request-ID"] in page and not INLINE.search(page)
+    # An answer, not a bug: one line for the 503, no traceback.
+    assert not [r for r in caplog.records if r.exc_info]
+    assert "cache unavailable (ConnectionError)" in caplog.text
+
+
+@pytest.mark.ratelimit
+def test_with_redis_down_the_api_answers_a_json_503(redis_down, user):
+    browser = Client(raise_request_exception=False)
+    answer = browser.post("/api/sign-in/start/", {"identifier": user.email, "password": PASSWORD})
+    assert answer.status_code == 503 and answer["Retry-After"] == "30"
+    [error] = answer.json()["errors"]
+    assert error["code"] == "limits_unavailable" and "30 seconds" in error["message"]
 
 
 def test_healthz_answers_200_with_a_small_json_body(client):

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.db.models import F
 
+from authflows.cache import copies
 from authflows.errors import FlowError
 from authflows.models import SSOConnection
 from authflows.models.sso import SUMMARY_CACHE_KEY, forget_summary
@@ -49,10 +49,10 @@ def _read() -> Summary:
 
 def summary() -> Summary:
     """The enabled connections as the pages need them (cached across requests)."""
-    found = cache.get(SUMMARY_CACHE_KEY)
+    found = copies().get(SUMMARY_CACHE_KEY)
     if not isinstance(found, Summary):
         found = _read()
-        cache.set(SUMMARY_CACHE_KEY, found, None)
+        copies().set(SUMMARY_CACHE_KEY, found, None)
     return found
 
 
