@@ -62,6 +62,10 @@ def _isolation(settings, request: pytest.FixtureRequest) -> Iterator[None]:  # t
     sms.outbox.clear()
     clock.reset()
     ratelimit.enabled = request.node.get_closest_marker("ratelimit") is not None
+    if ratelimit.enabled:
+        # Counted tests start at the start of a window of every length (each divides an hour),
+        # so no fixed window ends halfway through a test's requests.
+        clock.advance(3600 - clock.now().timestamp() % 3600 + 0.001)
     yield
     clock.reset()
     ratelimit.enabled = True

@@ -1,4 +1,10 @@
-"""`/healthz` for the load balancer: 200 when the database and the cache answer, else 503.
+"""`/healthz` for the load balancer: 200 while this host can serve pages, 503 when not.
+
+The database is the host's lifeline: without it, 503. The cache (Redis) is shared by every
+host: when only it is down, every host answers 200 with `"status": "degraded"` and
+`"cache": "error"`, because pages and sessions still work from PostgreSQL (sign-in checks
+answer 503 themselves) and a balancer that took every host out would stop the whole site.
+Monitoring reads the body, or /metrics.
 
 Exempt from the HTTPS redirect (SECURE_REDIRECT_EXEMPT), so a probe may use plain HTTP.
 Each check is bounded by the connection timeouts in settings.py.
@@ -42,7 +48,7 @@ def check_cache() -> bool:
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     checks = {"database": check_database(), "cache": check_cache()}
-    healthy = all(checks.values())
-    body = {"status": "ok" if healthy else "unavailable"}
+    status = "ok" if all(checks.values()) else "degraded" if checks["database"] else "unavailable"
+    body = {"status": status}
     body.update({name: "ok" if ok else "error" for name, ok in checks.items()})
-    return JsonResponse(body, status=200 if healthy else 503)
+    return JsonResponse(body, status=503 if status == "unavailable" else 200)

@@ -127,8 +127,8 @@ class Site:
         return requests.get(f"{self.base}/healthz", timeout=15)
 
     def wait_healthy(self, seconds: float = 20) -> None:
-        """Until /healthz answers 200: Redis answers again and the circuit has closed."""
-        took = wait_until(lambda: self.health().status_code == 200, seconds, step=0.25)
+        """Until /healthz reports the cache ok: Redis answers again and the circuit has closed."""
+        took = wait_until(lambda: self.health().json().get("cache") == "ok", seconds, step=0.25)
         assert took is not None, self.processes.log("web")[-2000:]
 
     def stop(self) -> None:
