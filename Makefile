@@ -6,6 +6,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
+# The npm clients the tests run (installed by the rules below); defined before any rule names
+# them, since make expands a rule's prerequisites where it reads the rule.
+OIDC_PROVIDER := clients/oidc-provider/node_modules/.installed
+AXE := clients/axe/node_modules/.installed
 
 .PHONY: run setup test test-postgres test-faults lint format e2e e2e-screenshots bench scale-check \
 	clean check-deploy deploy-check messages compile-messages i18n-check clerk-app e2e-clerk \
@@ -91,13 +95,11 @@ test-postgres: $(DEV) $(OIDC_PROVIDER) compile-messages
 
 # panva's oidc-provider for the SSO tests (a real OpenID Provider on loopback), at the exact
 # version in clients/oidc-provider/package-lock.json. Needs node and npm (Debian nodejs, npm).
-OIDC_PROVIDER := clients/oidc-provider/node_modules/.installed
 $(OIDC_PROVIDER): clients/oidc-provider/package.json clients/oidc-provider/package-lock.json
 	npm ci --prefix clients/oidc-provider --no-audit --no-fund
 	touch $(OIDC_PROVIDER)
 
 # axe-core for the browser journeys, at the exact version in clients/axe/package-lock.json.
-AXE := clients/axe/node_modules/.installed
 $(AXE): clients/axe/package.json clients/axe/package-lock.json
 	npm ci --prefix clients/axe --no-audit --no-fund
 	touch $(AXE)

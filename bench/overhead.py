@@ -171,11 +171,13 @@ def make_users(prefix: str, count: int, *, totp: bool = False) -> list:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from authflows.models import User
+    from authflows.models.identification import add_primary_rows
 
     encoded = make_password(PASSWORD)
     users = User.objects.bulk_create(
         [User(email=f"{prefix}{i}@overhead.example", password=encoded) for i in range(count)]
     )
+    add_primary_rows(users)
     if totp:
         TOTPDevice.objects.bulk_create(
             [TOTPDevice(user=u, name="o", confirmed=True, key=secrets.token_hex(20)) for u in users]

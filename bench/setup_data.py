@@ -25,6 +25,7 @@ def main() -> None:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from authflows.models import InstanceSettings, User
+    from authflows.models.identification import add_primary_rows
 
     counts = json.loads(sys.argv[1])
     settings = InstanceSettings.load()
@@ -38,6 +39,7 @@ def main() -> None:
             for i in range(count)
         ]
         User.objects.bulk_create(rows, batch_size=500)
+        add_primary_rows(rows)  # bulk_create set their keys (PostgreSQL)
         users[group] = [{"email": row.email} for row in rows]
     totp_groups = [group for group in counts if "totp" in group]
     emails = [row["email"] for group in totp_groups for row in users[group]]

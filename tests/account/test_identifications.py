@@ -131,3 +131,29 @@ def test_admin_unlock_clears_the_windows_of_every_address(user):
         ratelimit.hit("identifier_attempt", "ada.work@example.com")
     gate.unlock(None, user, actor="admin")
     ratelimit.hit("identifier_attempt", "ada.work@example.com")  # counting from zero again
+
+
+def test_users_saved_in_bulk_sign_in_once_their_primary_rows_are_added(client, mailoutbox):
+    from django.contrib.auth.hashers import make_password
+
+    from authflows.models.identification import add_primary_rows
+
+    users = User.objects.bulk_create(
+        [
+            User(email="bulk0@example.com", email_verified=True, password=make_password(PASSWORD)),
+            User(email="bulk1@example.com", phone="+14155550111", password=make_password(PASSWORD)),
+        ]
+    )
+    refused = sign_in(client, "bulk0@example.com")  # bulk_create bypasses User.save()
+    assert refused.status_code == 400 and error_codes(refused)
+    add_primary_rows(iter(users))
+    rows = EmailAddress.objects.filter(user__in=users).order_by("email_address")
+    assert [(r.email_address, r.primary, r.verified) for r in rows] == [
+        ("bulk0@example.com", True, True),
+        ("bulk1@example.com", True, False),
+    ]
+    assert rows[0].verified_at is not None and rows[1].verified_at is None
+    phone = PhoneNumber.objects.get(user=users[1])
+    assert (phone.phone_number, phone.primary, phone.verified) == ("+14155550111", True, False)
+    response = complete_sign_in(client, "bulk0@example.com", mailoutbox)
+    assert response.status_code == 302 and response["Location"] == "/"
