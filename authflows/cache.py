@@ -15,6 +15,9 @@ Two aliases share one Redis server (settings.CACHES):
 After a failure, a process leaves Redis alone for CIRCUIT_OPEN_SECONDS (both aliases: one
 server): a hung Redis costs one socket timeout per process per interval, not one per call.
 
+Counters (rate limits, lockout) are one round trip each on Redis (count() and uncount(), small
+Lua scripts); Django's add-then-incr and decr take two or three.
+
 Django's RedisCacheClient also builds a new redis.Redis object for every cache call; with
 redis-py 8 that costs about as much as the network round trip itself. Clients are thread-safe
 (each command takes a connection from the pool), so one per pool is kept.
@@ -22,6 +25,7 @@ redis-py 8 that costs about as much as the network round trip itself. Clients ar
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -118,6 +122,19 @@ _MISSES: dict[str, Callable[[tuple[Any, ...]], Any]] = {
 }
 
 
+#: Add one; a counter that did not exist starts at 1 and lives ARGV[1] seconds from then.
+_COUNT = """
+local n = redis.call('incr', KEYS[1])
+if redis.call('ttl', KEYS[1]) == -1 then redis.call('expire', KEYS[1], ARGV[1]) end
+return n
+"""
+#: Take one back, unless the counter has expired meanwhile.
+_UNCOUNT = """
+if redis.call('exists', KEYS[1]) == 1 then return redis.call('decr', KEYS[1]) end
+return false
+"""
+
+
 class RedisCacheClient(DjangoRedisCacheClient):
     # Django's client has these, outside its type stubs: the pool index and the pool for a
     # read or a write, and the redis-py client class.
@@ -144,7 +161,8 @@ class RedisCacheClient(DjangoRedisCacheClient):
         if self.circuit.is_open():
             raise CacheUnavailable(f"cache {name}: waiting before the next try")
         try:
-            return getattr(DjangoRedisCacheClient, name)(self, *args)
+            owner = RedisCacheClient if name.startswith("_") else DjangoRedisCacheClient
+            return getattr(owner, name)(self, *args)
         except OUTAGES as error:
             self.circuit.trip(error)
             raise CacheUnavailable(f"cache {name}: {type(error).__name__}") from error
@@ -181,6 +199,15 @@ class RedisCacheClient(DjangoRedisCacheClient):
 
     def clear(self) -> Any:
         return self.call("clear")
+
+    def count(self, key: str, timeout: int) -> int:
+        return int(self.call("_script", _COUNT, key, timeout))
+
+    def uncount(self, key: str) -> None:
+        self.call("_script", _UNCOUNT, key)
+
+    def _script(self, source: str, key: str, *args: Any) -> Any:
+        return self.get_client(key, write=True).eval(source, 1, key, *args)
 
 
 class CopiesClient(RedisCacheClient):
@@ -220,6 +247,31 @@ class RedisCache(DjangoRedisCache):
     @cached_property
     def _cache(self) -> RedisCacheClient:
         return self.client_class(self._servers, **self._options)
+
+
+def count(key: str, *, timeout: int, alias: str = "default") -> int:
+    """Add one to a counter that starts at 1 and lives `timeout` seconds from its first count;
+    returns the new value. One round trip on Redis; CacheUnavailable when Redis is down."""
+    cache = caches[alias]
+    if isinstance(cache, RedisCache):
+        return cache._cache.count(cache.make_and_validate_key(key), timeout)
+    if cache.add(key, 1, timeout=timeout):
+        return 1
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=timeout)
+        return 1
+
+
+def uncount(key: str, *, alias: str = "default") -> None:
+    """Take back one count() (nothing when the counter has expired meanwhile)."""
+    cache = caches[alias]
+    if isinstance(cache, RedisCache):
+        cache._cache.uncount(cache.make_and_validate_key(key))
+        return
+    with contextlib.suppress(ValueError):
+        cache.decr(key)
 
 
 class CopiesCache(RedisCache):

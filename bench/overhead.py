@@ -31,6 +31,7 @@ import django
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 PASSWORD = "overhead-passphrase-correct-horse"
 ADDRESSES = itertools.count(1)
+_HANDLER: dict[str, object] = {}
 #: The test suite's rule (tests/conftest.py, TRANSACTION_CONTROL): what is not data.
 TRANSACTION_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
 
@@ -47,6 +48,10 @@ def browser(client_cookie: str = ""):  # type: ignore[no-untyped-def]
         HTTP_HOST="127.0.0.1",
         HTTP_X_FORWARDED_FOR=f"127.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}",
     )
+    # One handler for every browser, as in a server process: a new one would load the
+    # middleware again (WhiteNoise indexing every static file) inside the first timed request.
+    _HANDLER.setdefault("handler", client.handler)
+    client.handler = _HANDLER["handler"]
     if client_cookie:
         client.cookies["authflows_client"] = client_cookie
     return client

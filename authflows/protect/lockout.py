@@ -17,7 +17,6 @@ stale count; a check that turns out right gives its reservation back.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import math
 import secrets
@@ -28,6 +27,7 @@ from typing import TypeVar
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
+from authflows import cache as counters
 from authflows import clock
 from authflows.errors import FlowError
 from authflows.models import InstanceSettings, TrustedClient, User
@@ -139,14 +139,7 @@ def reserve(
         return Hold()
     ensure_open(who, settings, field=field)
     key = _count_key(who, memo)
-    if cache.add(key, 1, timeout=_window(settings)):
-        number = 1
-    else:
-        try:
-            number = int(cache.incr(key))
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=_window(settings))
-            number = 1
+    number = counters.count(key, timeout=_window(settings))
     if number > settings.lockout_max_attempts:
         # Every place is taken by failures or checks in flight: answered as locked (the
         # failure that reaches the maximum writes the lock itself).
@@ -165,8 +158,7 @@ def _lock_end(settings: InstanceSettings) -> datetime | None:
 def release(hold: Hold) -> None:
     """The check was right (or never made): give the place back."""
     if hold.count_key:
-        with contextlib.suppress(ValueError):
-            cache.decr(hold.count_key)
+        counters.uncount(hold.count_key)
 
 
 def fail(who: Claimant, hold: Hold, settings: InstanceSettings) -> bool:

@@ -8,11 +8,11 @@ app_settings.RATE_LIMITS)."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 
 from django.core.cache import cache
 
+from authflows import cache as counters
 from authflows import clock
 from authflows.app_settings import app_settings
 from authflows.errors import RateLimited
@@ -55,16 +55,6 @@ def _cache_key(scope: str, key: str, bucket: int) -> str:
     return f"authflows:rl:{scope}:{digest}:{bucket}"
 
 
-def _count(cache_key: str, window: int) -> int:
-    if cache.add(cache_key, 1, timeout=window + 1):
-        return 1
-    try:
-        return int(cache.incr(cache_key))
-    except ValueError:  # expired between add and incr
-        cache.add(cache_key, 1, timeout=window + 1)
-        return 1
-
-
 def hit(scope: str, key: str) -> str:
     """Count one request for (scope, key); raise RateLimited when over the limit. Returns the
     counter's key, so a caller that counts only failures can give the request back."""
@@ -74,7 +64,7 @@ def hit(scope: str, key: str) -> str:
     now = clock.now().timestamp()
     bucket = int(now // window)
     cache_key = _cache_key(scope, key, bucket)
-    count = _count(cache_key, window)
+    count = counters.count(cache_key, timeout=window + 1)
     if count > limit:
         retry_after = int((bucket + 1) * window - now) + 1
         raise RateLimited(retry_after=retry_after, scope=scope, first=count == limit + 1)
@@ -84,8 +74,7 @@ def hit(scope: str, key: str) -> str:
 def give_back(cache_key: str) -> None:
     """Un-count a request hit() counted (it turned out not to be a failure)."""
     if cache_key:
-        with contextlib.suppress(ValueError):  # the window ended meanwhile
-            cache.decr(cache_key)
+        counters.uncount(cache_key)
 
 
 def clear(scope: str, key: str) -> None:

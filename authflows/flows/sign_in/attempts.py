@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Exists, FilteredRelation, OuterRef, Q, Subquery
+from django.db.models import Exists, FilteredRelation, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 
 from authflows import clock
+from authflows.compiled import Compiled
 from authflows.context import FlowContext
 from authflows.factors import FactorContext
 from authflows.flows import gate, notices, redirects
@@ -20,34 +21,41 @@ SIGN_IN_ATTEMPT_SESSION_KEY = "authflows_sign_in"
 ATTEMPT_LIFETIME = timedelta(minutes=10)
 
 
-def current(ctx: FlowContext) -> SignInAttempt | None:
-    """The attempt this session names, if it belongs to this client, has not expired and is
-    not complete."""
-    attempt_id = ctx.session.get(SIGN_IN_ATTEMPT_SESSION_KEY)
-    if not attempt_id or not ctx.client.id:
-        return None
+def _with_user_and_trust(attempt_id: int, client_id: int) -> QuerySet[SignInAttempt]:
     trust = TrustedClient.objects.filter(user=OuterRef("user"), client=OuterRef("client"))
     # The user's confirmed authenticator app comes in the same query (a LEFT JOIN), so
     # verifying a TOTP code costs only its conditional UPDATE.
     totp_device = FilteredRelation(
         "user__totpdevice", condition=Q(user__totpdevice__confirmed=True)
     )
-    attempt = (
+    return (
         SignInAttempt.objects.annotate(
             totp_device=totp_device,
             trusted_here=Exists(trust),
             trust_lock=Subquery(trust.values("locked_until")[:1]),
         )
         .select_related("user", "current_verification", "totp_device")  # type: ignore[misc]  # totp_device: the FilteredRelation above, unknown to the stubs
-        .filter(pk=attempt_id, client_id=ctx.client.id, expires_at__gt=clock.now())
-        .exclude(status=Status.COMPLETE)
-        .first()
+        .filter(pk=attempt_id, client_id=client_id)
     )
-    if attempt is not None:
-        read = attempt.__dict__
-        attempt.client_trusted = bool(read.pop("trusted_here", False))
-        attempt.trust_locked_until = read.pop("trust_lock", None)
-        ctx.client.confirm()
+
+
+# Read on every sign-in step: compiled once (authflows/compiled.py).
+_attempt_query = Compiled(_with_user_and_trust, attempt_id=-7_919_000_011, client_id=-7_919_000_013)
+
+
+def current(ctx: FlowContext) -> SignInAttempt | None:
+    """The attempt this session names, if it belongs to this client, has not expired and is
+    not complete."""
+    attempt_id = ctx.session.get(SIGN_IN_ATTEMPT_SESSION_KEY)
+    if not attempt_id or not ctx.client.id:
+        return None
+    attempt = _attempt_query.first(attempt_id=int(attempt_id), client_id=ctx.client.id)
+    if attempt is None or attempt.status == Status.COMPLETE or attempt.expires_at <= clock.now():
+        return None
+    read = attempt.__dict__
+    attempt.client_trusted = bool(read.pop("trusted_here", False))
+    attempt.trust_locked_until = read.pop("trust_lock", None)
+    ctx.client.confirm()
     return attempt
 
 

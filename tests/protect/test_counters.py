@@ -1,0 +1,70 @@
+"""The counters under rate limits and lockout (authflows.cache.count/uncount): the same
+answers on every cache, one round trip each on Redis, and a counter's life starts at its
+first count (later counts don't extend it; a late give-back doesn't revive it)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache, caches
+from redis.client import Redis
+
+from authflows import cache as counters
+from authflows.cache import CacheUnavailable, RedisCache
+from tests.deploy.test_observability import redis_down  # noqa: F401 (a fixture)
+
+
+def test_a_counter_counts_and_gives_back():
+    assert [counters.count("t:c", timeout=60) for _ in range(3)] == [1, 2, 3]
+    counters.uncount("t:c")
+    assert counters.count("t:c", timeout=60) == 3
+    assert cache.get("t:c") == 3  # a plain integer, as cache.incr keeps it
+
+
+def test_giving_back_a_count_that_expired_leaves_nothing():
+    counters.uncount("t:gone")
+    assert cache.get("t:gone") is None
+    assert counters.count("t:gone", timeout=60) == 1
+
+
+@pytest.fixture
+def redis() -> Redis:
+    default = caches["default"]
+    if not isinstance(default, RedisCache):
+        pytest.fail("the Redis pass (make test-postgres) runs this test")
+    return default._cache.get_client(write=True)
+
+
+@pytest.mark.postgres
+def test_on_redis_each_count_is_one_round_trip_and_the_life_starts_at_the_first(redis, monkeypatch):
+    key = cache.make_and_validate_key("t:life")
+    sent: list[str] = []
+    execute = Redis.execute_command
+
+    def counted(self, *args, **options):  # type: ignore[no-untyped-def]
+        sent.append(str(args[0]))
+        return execute(self, *args, **options)
+
+    monkeypatch.setattr(Redis, "execute_command", counted)
+    assert counters.count("t:life", timeout=60) == 1
+    assert sent == ["EVAL"]
+    monkeypatch.setattr(Redis, "execute_command", execute)
+    redis.expire(key, 5)  # as if 55 seconds had passed
+    assert counters.count("t:life", timeout=60) == 2
+    assert 0 < redis.ttl(key) <= 5  # not extended
+    counters.uncount("t:life")
+    assert 0 < redis.ttl(key) <= 5
+
+
+@pytest.mark.postgres
+def test_on_redis_a_late_give_back_does_not_leave_an_immortal_key(redis):
+    key = cache.make_and_validate_key("t:late")
+    counters.uncount("t:late")
+    assert redis.exists(key) == 0
+
+
+@pytest.mark.django_db
+def test_with_redis_down_a_count_fails_closed(redis_down):  # noqa: F811
+    with pytest.raises(CacheUnavailable):
+        counters.count("t:down", timeout=60)
+    with pytest.raises(CacheUnavailable):
+        counters.uncount("t:down")
