@@ -5,7 +5,8 @@ Two aliases share one Redis server (settings.CACHES):
 - "default" holds what only the cache knows: rate-limit and lockout counts. When Redis can't
   be reached, every call raises CacheUnavailable, which the site answers with 503 and
   Retry-After: the limits fail closed, never "no limit".
-- "copies" (COPIES_ALIAS) holds copies of database rows: sessions and the Dashboard row. A
+- "copies" (COPIES_ALIAS) holds copies of database rows (sessions) and the version keys of what
+  each process holds itself (ProcessCopy: the Dashboard row, the SSO connections). A
   failed call is a miss (reads fall back to PostgreSQL, writes reach PostgreSQL anyway), so
   pages keep working. A write or delete that failed may have left an old copy behind (Redis
   hung, then resumed; or restarted from a snapshot): the key is deleted again at the first
@@ -27,16 +28,18 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.core.cache import BaseCache, caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
+from django.db import transaction
 from django.utils.functional import cached_property
 from redis import exceptions as redis_errors
 
@@ -63,6 +66,43 @@ def copies() -> BaseCache:
     """The cache for copies of database rows: the "copies" alias, or "default" in a project
     that defines no such alias (authflows installed as an app with its own CACHES)."""
     return caches[COPIES_ALIAS if COPIES_ALIAS in settings.CACHES else "default"]
+
+
+T = TypeVar("T")
+
+
+class ProcessCopy(Generic[T]):
+    """What every request reads and an admin rarely changes (the Dashboard row, the enabled SSO
+    connections), held by each process and checked on every use against a version key in the
+    copies cache: one short GET, where a shared copy costs the row's transfer and unpickling.
+
+    A change calls forget(), which deletes the key, again after the transaction commits
+    (another process may have read the old rows meanwhile): every process reads the database
+    at its next use. A copy is kept at most COPY_MAX_AGE seconds; without Redis, every use
+    reads the database."""
+
+    def __init__(self, key: str, read: Callable[[], T]) -> None:
+        self.key, self.read = key, read
+        self._held: tuple[str, T, float] | None = None
+
+    def get(self) -> T:
+        shared = copies()
+        version, held = shared.get(self.key), self._held
+        if held and version is not None and held[0] == version and time.monotonic() < held[2]:
+            return held[1]
+        value = self.read()
+        self._held = None
+        if version is None:
+            version = secrets.token_hex(8)
+            if not shared.add(self.key, version, timeout=None):
+                return value  # another process read at the same time: keep neither
+        self._held = (version, value, time.monotonic() + COPY_MAX_AGE)
+        return value
+
+    def forget(self) -> None:
+        self._held = None
+        copies().delete(self.key)
+        transaction.on_commit(lambda: copies().delete(self.key))
 
 
 class CacheUnavailable(Exception):

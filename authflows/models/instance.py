@@ -1,19 +1,22 @@
-"""The Dashboard: the operator's policy, one row, cached across requests and workers."""
+"""The Dashboard: the operator's policy, one row, held by each process (checked against a
+version key on every use)."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models, transaction
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from authflows import cache
 
-CACHE_KEY = "authflows:instance-settings:v1"
+#: The version key of the row each process holds (authflows.cache.ProcessCopy).
+CACHE_KEY = "authflows:instance-settings:version"
 
 
 def _verbose_name(row: models.Model, name: str) -> StrOrPromise:
@@ -198,28 +201,20 @@ class InstanceSettings(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.pk = 1
         super().save(*args, **kwargs)
-        copies = cache.copies()
-        copies.delete(CACHE_KEY)
-        # Inside a transaction (the admin's) another worker may re-cache the old row before the
-        # commit; dropping the cached copy again after the commit closes that window.
-        transaction.on_commit(lambda: copies.delete(CACHE_KEY))
+        _held.forget()
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValidationError(_("The instance settings cannot be deleted."))
 
     @classmethod
     def load(cls) -> InstanceSettings:
-        """The current settings: from the shared cache, else the database (created on first use).
+        """The current settings: the copy this process holds, checked against the version
+        key in the shared cache; else the database (the row created on first use).
 
-        Saving invalidates the cache, so every worker sees a change on its next request. The
-        cache alias treats an unreachable Redis as a miss: the row then comes from PostgreSQL.
-        """
-        copies = cache.copies()
-        instance = copies.get(CACHE_KEY)
-        if instance is None:
-            instance, _created = cls.objects.get_or_create(pk=1)
-            copies.set(CACHE_KEY, instance, timeout=None)
-        return instance
+        Saving deletes the key, so every process sees a change on its next request. An
+        unreachable Redis is a miss: the row then comes from PostgreSQL. Each call gets its own
+        copy of the row, free to change."""
+        return copy.copy(_held.get())
 
     # --- derived -------------------------------------------------------------------------
 
@@ -364,3 +359,10 @@ class InstanceSettings(models.Model):
             )
         if errors:
             raise ValidationError(errors)
+
+
+def _read() -> InstanceSettings:
+    return InstanceSettings.objects.get_or_create(pk=1)[0]
+
+
+_held = cache.ProcessCopy(CACHE_KEY, _read)

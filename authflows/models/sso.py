@@ -13,13 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from authflows import clock
 from authflows.cache import copies
 
-#: The cached summary of enabled connections (authflows/flows/sso/connections.py).
-SUMMARY_CACHE_KEY = "authflows:sso:summary:v1"
+#: The version key of the summary of enabled connections each process holds
+#: (authflows/flows/sso/connections.py; authflows.cache.ProcessCopy).
+SUMMARY_CACHE_KEY = "authflows:sso:summary:version"
 
 
 def forget_summary() -> None:
-    """A connection or a domain changed: every worker reads them again, also after the
-    transaction that changed them commits (another worker may re-cache the old rows before)."""
+    """A connection or a domain changed: every process reads them again, also after the
+    transaction that changed them commits (another process may have read the old rows)."""
     copies().delete(SUMMARY_CACHE_KEY)
     transaction.on_commit(lambda: copies().delete(SUMMARY_CACHE_KEY))
 

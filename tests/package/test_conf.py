@@ -71,7 +71,10 @@ def test_a_checkout_finds_its_data_directories_at_the_root() -> None:
         assert paths.data_dir(name) == ROOT / name and (ROOT / name).is_dir()
     site = site_settings()
     assert site["TEMPLATE_DIRS"] == [str(ROOT / "templates")]
-    assert site["STATICFILES_DIRS"] == [str(ROOT / "static")]
+    # The Clerk SDK pages join once built (make clerk-app, before the e2e-clerk journeys).
+    built = ROOT / "clients" / "clerk-react" / "dist"
+    clerk_app = [["clerk-app", str(built)]] if built.is_dir() else []
+    assert site["STATICFILES_DIRS"] == [str(ROOT / "static"), *clerk_app]
     assert site["LOCALE_PATHS"] == [str(ROOT / "locale")]
 
 

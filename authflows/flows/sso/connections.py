@@ -1,9 +1,9 @@
 """Which connections are offered: social buttons (connections without email domains) and the
 enterprise connection of an email domain.
 
-Both come from one summary of the enabled connections, read in one query and cached like the
-Dashboard row (saving or deleting a connection or a domain drops it), so the sign-in page and
-every typed address cost no query."""
+Both come from one summary of the enabled connections, read in one query and held by each
+process like the Dashboard row (saving or deleting a connection or a domain makes every process
+read it again), so the sign-in page and every typed address cost no query."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import F
 
-from authflows.cache import copies
+from authflows.cache import ProcessCopy
 from authflows.errors import FlowError
 from authflows.models import SSOConnection
 from authflows.models.sso import SUMMARY_CACHE_KEY, forget_summary
@@ -47,13 +47,12 @@ def _read() -> Summary:
     return Summary([b for pk, b in buttons.items() if pk not in enterprise], domains)
 
 
+_held = ProcessCopy(SUMMARY_CACHE_KEY, _read)
+
+
 def summary() -> Summary:
-    """The enabled connections as the pages need them (cached across requests)."""
-    found = copies().get(SUMMARY_CACHE_KEY)
-    if not isinstance(found, Summary):
-        found = _read()
-        copies().set(SUMMARY_CACHE_KEY, found, None)
-    return found
+    """The enabled connections as the pages need them (held by each process)."""
+    return _held.get()
 
 
 def forget_cached() -> None:

@@ -1,0 +1,50 @@
+"""A value each process holds, checked against a version key in the shared cache: two
+ProcessCopy objects on one key stand for two worker processes."""
+
+from __future__ import annotations
+
+import pytest
+
+from authflows.cache import ProcessCopy, copies
+from tests.deploy.test_observability import redis_down  # noqa: F401 (a fixture)
+
+
+class Source:
+    """The database: a value and how many times it was read."""
+
+    def __init__(self) -> None:
+        self.value, self.reads = "first", 0
+
+    def read(self) -> str:
+        self.reads += 1
+        return self.value
+
+
+@pytest.mark.django_db
+def test_a_change_reaches_every_process_at_its_next_use(django_capture_on_commit_callbacks):
+    source = Source()
+    one, two = ProcessCopy("t:copy", source.read), ProcessCopy("t:copy", source.read)
+    assert (one.get(), two.get(), one.get(), two.get()) == ("first",) * 4
+    assert source.reads == 2  # once per process
+    source.value = "second"
+    with django_capture_on_commit_callbacks(execute=True):
+        one.forget()
+    assert (one.get(), two.get()) == ("second", "second")
+    assert source.reads == 4
+
+
+def test_a_copy_whose_key_expired_is_read_again():
+    source = Source()
+    held = ProcessCopy("t:expired", source.read)
+    held.get()
+    copies().delete("t:expired")  # the key's life (COPY_MAX_AGE) ended
+    source.value = "changed"
+    assert held.get() == "changed"
+
+
+@pytest.mark.django_db
+def test_without_the_cache_every_use_reads_the_source(redis_down):  # noqa: F811
+    source = Source()
+    held = ProcessCopy("t:down", source.read)
+    assert [held.get() for _ in range(3)] == ["first"] * 3
+    assert source.reads == 3
