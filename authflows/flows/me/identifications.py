@@ -1,6 +1,6 @@
-"""A user's email addresses and phone numbers: add, verify, make primary, remove (Clerk's
-user.createEmailAddress / createPhoneNumber, prepareVerification, attemptVerification,
-setPrimary, destroy).
+"""A user's email addresses and phone numbers: add, make primary, remove (Clerk's
+user.createEmailAddress / createPhoneNumber, setPrimary, destroy); verifying one is
+flows/me/verifying.py.
 
 - Adding sends a code (or, for email when the Dashboard verifies by link, a link) to the new
   address, spending the signed-in user's proven message budget (gate.send_budget).
@@ -16,17 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from authflows import clock
 from authflows.context import FlowContext
 from authflows.db import insert_once
 from authflows.errors import FlowError
-from authflows.factors import Challenge, FactorContext, Outcome, codes, get_factor
-from authflows.factors.code_factors import open_link
 from authflows.flows import gate, notices, reverify
-from authflows.flows.gate import Secret
 from authflows.identifiers import clean_email, clean_phone
 from authflows.models import (
     AuthEvent,
@@ -119,7 +114,7 @@ def add(
         return own
     if kind.model.objects.filter(user=user).count() >= MAX_PER_KIND:
         raise FlowError("too_many_identifications", field=kind.name, max=MAX_PER_KIND)
-    if not ctx.settings.strict_enumeration and _owner(kind, value, user) is not None:
+    if not ctx.settings.strict_enumeration and other_owner(kind, value, user) is not None:
         raise FlowError("form_identifier_exists", field=kind.name)
     fields: dict[str, object] = {kind.model.value_field: value}
     if kind is PHONE:
@@ -130,150 +125,11 @@ def add(
     return row
 
 
-def _owner(kind: Kind, value: str, user: User) -> User | None:
+def other_owner(kind: Kind, value: str, user: User) -> User | None:
     """Another account this address belongs to (verified or primary there), if any."""
     rows = kind.model.objects.filter(CLAIMED, **{kind.model.value_field: value})
     owner_ids = rows.exclude(user=user).values("user_id")
     return User.objects.filter(pk__in=owner_ids).only("pk", "locale").first()
-
-
-# --- verifying -------------------------------------------------------------------------------
-
-
-def _factor_context(ctx: FlowContext, user: User, row: Identification) -> FactorContext:
-    """Codes for adding an address belong to the user (no sign-in or sign-up attempt) and
-    spend the signed-in user's proven message budget."""
-    return FactorContext(
-        user=user,
-        settings=ctx.settings,
-        purpose=Verification.Purpose.IDENTIFICATION,
-        target=row.value,
-        allow_send=gate.send_budget(ctx, proven=True, attempt_key=f"user {user.pk}"),
-        link_base=ctx.link(reverse("authflows:email-address-link")),
-        locale=user.locale,
-        about=notices.about_request(ctx),
-    )
-
-
-def prepare(
-    ctx: FlowContext, user: User, row: Identification, *, resend: bool = False
-) -> Challenge:
-    """Send the code or link that verifies the address (prepareVerification). On arrival a
-    live code is kept; "I need a new code" replaces it after the cool-down."""
-    if row.verified:
-        raise FlowError("verification_missing", field="code")
-    kind = kind_of(row)
-    strategy = strategy_for(ctx.settings, kind)
-    if resend:
-        gate.throttle(ctx, "code_send")
-    factor_ctx = _factor_context(ctx, user, row)
-    owner = _owner(kind, row.value, user)
-    if owner is not None and not ctx.settings.strict_enumeration:
-        raise FlowError("form_identifier_exists", field="code")
-    if owner is not None:
-        challenge = _notify_owner(ctx, factor_ctx, strategy, owner=owner, resend=resend)
-    else:
-        challenge = get_factor(strategy).prepare(factor_ctx, resend=resend)
-    if challenge.sent:
-        gate.record(
-            ctx, AuthEvent.Kind.CODE_SENT, user=user, strategy=strategy, purpose=factor_ctx.purpose
-        )
-    if resend and challenge.throttled:
-        raise FlowError(
-            "verification_code_too_many_requests", field="code", seconds=challenge.retry_after
-        )
-    return challenge
-
-
-def _notify_owner(
-    ctx: FlowContext, factor_ctx: FactorContext, strategy: Strategy, *, owner: User, resend: bool
-) -> Challenge:
-    """Strict enumeration protection: arm a code as usual (same cool-down, same answers; no
-    one ever sees it, so the address can't be verified here) and tell the owner instead."""
-    challenge, secret = codes.issue(
-        factor_ctx,
-        strategy=strategy,
-        target=factor_ctx.target,
-        link=strategy is Strategy.EMAIL_LINK,
-        resend=resend,
-    )
-    if secret:
-        phone = strategy is Strategy.PHONE_CODE
-        notices.identification_claimed(ctx, target=factor_ctx.target, phone=phone, owner=owner)
-    return challenge
-
-
-def cooldown(ctx: FlowContext, user: User, row: Identification) -> Challenge | None:
-    """The live code's cool-down, without sending (a page shown again after a refusal)."""
-    strategy = strategy_for(ctx.settings, kind_of(row))
-    challenge = codes.cooldown(_factor_context(ctx, user, row), strategy)
-    live = challenge and challenge.verification and challenge.verification.target == row.value
-    return challenge if live else None
-
-
-def verify(ctx: FlowContext, user: User, row: Identification, code: str) -> None:
-    """Check the code sent to the address (attemptVerification). A wrong code guesses no
-    secret of the account (the code went to the new address): it counts per IP and against
-    the code's own tries, not toward the account's lock."""
-    if row.verified:
-        raise FlowError("verification_missing", field="code")
-    strategy = strategy_for(ctx.settings, kind_of(row))
-    if strategy is Strategy.EMAIL_LINK:
-        raise FlowError("strategy_for_user_invalid", field="code")
-    factor_ctx = _factor_context(ctx, user, row)
-
-    def check() -> Outcome:
-        verification = codes.find_verification(factor_ctx, strategy)
-        if verification is None or verification.target != row.value:
-            return Outcome.MISSING if not code.strip() else Outcome.NOT_PREPARED
-        return codes.check_code(verification, code)
-
-    gate.check(ctx, gate.claimant(ctx, user), Secret(strategy, account=False), check)
-    mark_verified(ctx, user, row)
-
-
-def land(ctx: FlowContext, token: str) -> tuple[bool, str]:
-    """The emailed link's Continue button, in any browser: the link proves the mailbox, so
-    it verifies the address there. Returns (verified, the refusal's error code)."""
-    gate.throttle(ctx, "factor_attempt")
-    outcome, verification = open_link(token)
-    if not outcome.ok or verification is None:
-        return False, outcome.error_code
-    if verification.purpose != Verification.Purpose.IDENTIFICATION or verification.user is None:
-        return False, Outcome.INCORRECT.error_code
-    user = verification.user
-    row = EmailAddress.objects.filter(user=user, email_address=verification.target).first()
-    if row is None or not codes.consume(verification).ok:
-        return False, Outcome.INCORRECT.error_code
-    try:
-        mark_verified(ctx, user, row)
-    except FlowError as error:
-        return False, error.code
-    return True, ""
-
-
-def mark_verified(ctx: FlowContext, user: User, row: Identification) -> None:
-    """The address is the user's now. Conditional, under the unique index: of two accounts
-    verifying one address at the same moment exactly one wins; the other is told it is taken.
-    The first verified address of its kind becomes the primary one."""
-    kind = kind_of(row)
-    now = clock.now()
-    try:
-        with transaction.atomic():
-            won = kind.model.objects.filter(pk=row.pk, verified=False).update(
-                verified=True, verified_at=now, updated_at=now
-            )
-    except IntegrityError as exc:
-        raise FlowError("form_identifier_exists", field="code") from exc
-    if not won:
-        return
-    row.verified, row.verified_at = True, now
-    _record(ctx, user, row, AuthEvent.Kind.IDENTIFICATION_ADDED)
-    _lock(user)
-    if row.primary:  # the primary address, unverified until now
-        _set_primary(ctx, user, kind, row.value, change=f"{kind.column}_verified")
-    elif not getattr(user, kind.column) and not _reserved(row):
-        _set_primary(ctx, user, kind, row.value)
 
 
 # --- primary and removal ---------------------------------------------------------------------
@@ -285,14 +141,14 @@ def make_primary(ctx: FlowContext, user: User, row: Identification) -> None:
     _require_recent(ctx)
     if not row.verified:
         raise FlowError("identification_not_verified")
-    if _reserved(row):
+    if is_reserved(row):
         raise FlowError("identification_reserved_for_second_factor")
-    _lock(user)
+    lock_account(user)
     kind = kind_of(row)
     old = getattr(user, kind.column) or ""
     if old == row.value:
         return
-    _set_primary(ctx, user, kind, row.value)
+    set_primary(ctx, user, kind, row.value)
     if old:
         notices.primary_changed(ctx, user, old=old, new=row.value, phone=kind is PHONE)
 
@@ -304,7 +160,7 @@ def remove(ctx: FlowContext, user: User, row: Identification) -> None:
     claimed = row.verified or row.primary  # it signs in
     if claimed:
         _require_recent(ctx)
-    _lock(user)
+    lock_account(user)
     kind = kind_of(row)
     if row.primary:
         _check_primary_removable(ctx, user, row, kind)
@@ -315,9 +171,9 @@ def remove(ctx: FlowContext, user: User, row: Identification) -> None:
         user=user, purpose=Verification.Purpose.IDENTIFICATION, target=row.value
     ).delete()
     if claimed:
-        _record(ctx, user, row, AuthEvent.Kind.IDENTIFICATION_REMOVED)
+        record_change(ctx, user, row, AuthEvent.Kind.IDENTIFICATION_REMOVED)
     if row.primary:
-        _set_primary(ctx, user, kind, None)
+        set_primary(ctx, user, kind, None)
 
 
 def _check_primary_removable(ctx: FlowContext, user: User, row: Identification, kind: Kind) -> None:
@@ -368,15 +224,15 @@ def remove_by_admin(ctx: FlowContext | None, row: Identification, *, actor: str)
     Verification.objects.filter(
         user=user, purpose=Verification.Purpose.IDENTIFICATION, target=row.value
     ).delete()
-    _record(ctx, user, row, AuthEvent.Kind.IDENTIFICATION_REMOVED, actor=actor)
+    record_change(ctx, user, row, AuthEvent.Kind.IDENTIFICATION_REMOVED, actor=actor)
     if row.primary:
-        _set_primary(ctx, user, kind, None, actor=actor)
+        set_primary(ctx, user, kind, None, actor=actor)
 
 
 # --- shared ----------------------------------------------------------------------------------
 
 
-def _reserved(row: Identification) -> bool:
+def is_reserved(row: Identification) -> bool:
     """A phone number for MFA codes only: it never signs in and is never primary."""
     return isinstance(row, PhoneNumber) and row.reserved_for_second_factor
 
@@ -386,7 +242,7 @@ def _require_recent(ctx: FlowContext) -> None:
         raise FlowError("reverification_required")
 
 
-def _lock(user: User) -> None:
+def lock_account(user: User) -> None:
     """Changes to one account's addresses run one after the other (the user row is locked
     for the request's transaction), and see its primary columns as they are now."""
     row = (
@@ -400,7 +256,7 @@ def _lock(user: User) -> None:
     user._saved_contacts = user._contacts()
 
 
-def _set_primary(
+def set_primary(
     ctx: FlowContext | None,
     user: User,
     kind: Kind,
@@ -417,7 +273,7 @@ def _set_primary(
     gate.record(ctx, AuthEvent.Kind.USER_UPDATED, user=user, actor=actor, fields=fields)
 
 
-def _record(
+def record_change(
     ctx: FlowContext | None, user: User, row: Identification, event: str, *, actor: str = ""
 ) -> None:
     gate.record(

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from authflows.context import FlowContext
 from authflows.errors import FlowError
 from authflows.flows import account, reverify
-from authflows.flows.me import identifications, profile
+from authflows.flows.me import identifications, profile, verifying
 from authflows.flows.me.identifications import KINDS, PHONE, Identification, Kind
 from authflows.flows.screens import Screen, Submission, mask_email, mask_phone
 from authflows.models import User
@@ -62,7 +62,7 @@ def address_page(
     except FlowError as error:
         screen.error, screen.notice = error, ""
         if not row.verified:
-            screen.challenge = screen.challenge or identifications.cooldown(ctx, user, row)
+            screen.challenge = screen.challenge or verifying.cooldown(ctx, user, row)
         return screen
     return done or screen
 
@@ -96,10 +96,10 @@ def _act(
         verified = Screen(redirect=back, message=_verified_message(kind))
         return verified if sub.action == "check" else None
     if sub.action == "verify":
-        identifications.verify(ctx, user, row, sub.code)
+        verifying.verify(ctx, user, row, sub.code)
         return Screen(redirect=back, message=_verified_message(kind))
     resend = sub.action == "resend"
-    screen.challenge = identifications.prepare(ctx, user, row, resend=resend)
+    screen.challenge = verifying.prepare(ctx, user, row, resend=resend)
     screen.notice = "sent" if resend else "waiting" if sub.action == "check" else ""
     return None
 
@@ -116,7 +116,7 @@ def _primary_message(kind: Kind, value: str) -> str:
 
 def link_page(ctx: FlowContext, token: str) -> Screen:
     """The emailed link's landing (after its Continue button), in any browser."""
-    ok, error_code = identifications.land(ctx, token)
+    ok, error_code = verifying.land(ctx, token)
     return Screen(
         status="verified" if ok else "failed",
         strategy=Strategy.EMAIL_LINK,
