@@ -31,6 +31,20 @@ APP = "/static/clerk-app"
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """On SQLite, a test database in a file: the live server's threads then each have a
+    connection of their own. Clerk's SDK sends requests at the same time (the environment,
+    the client, a sign-in), and threads sharing the in-memory database's one
+    connection interleave their transactions and savepoints."""
+    database = django_settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "e2e.sqlite3")
+
+
+@pytest.fixture(scope="session")
 def chromium() -> Iterator[Browser]:
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
