@@ -6,11 +6,15 @@ callback page), against panva's oidc-provider on loopback: the provider's URL re
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
+import pyotp
 import pytest
 from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from authflows import clock
 from authflows.flows import clerk_ids
 from authflows.models import AuthEvent, ExternalAccount, SSOState, User
 from tests.fapi.conftest import Fapi, refusal
@@ -214,3 +218,23 @@ def test_signed_in_browser_cannot_start_another(sdk, client, connection, idp):
     url = provider_url(authenticate_with_redirect(sdk))
     back(sdk.client, idp.sign_in(url, "newbie"))
     assert refusal(authenticate_with_redirect(sdk))[:2] == (400, "session_exists")
+
+
+def test_mfa_still_applies_through_the_sdk(sdk, connection, idp, user):
+    """ada's verified address links to her account; her authenticator app is still asked
+    for, through attempt_second_factor as after a password."""
+    connection(link_verified_email=True)
+    key = "3132333435363738393031323334353637383930"
+    TOTPDevice.objects.create(user=user, name="app", key=key, confirmed=True)
+    url = provider_url(authenticate_with_redirect(sdk))
+    assert back(sdk.client, idp.sign_in(url, "ada"))["Location"] == CALLBACK
+    state = client_json(sdk)
+    sign_in = state["sign_in"]
+    assert state["sessions"] == [] and sign_in["status"] == "needs_second_factor"
+    assert [f["strategy"] for f in sign_in["supported_second_factors"]] == ["totp"]
+    assert ExternalAccount.objects.get().user == user
+    totp = pyotp.TOTP(base64.b32encode(bytes.fromhex(key)).decode())
+    code = totp.at(int(clock.now().timestamp()))
+    done = sdk.step(sign_in, "attempt_second_factor", strategy="totp", code=code).json()
+    assert done["response"]["status"] == "complete"
+    assert done["response"]["created_session_id"] == done["client"]["sessions"][0]["id"]
