@@ -238,3 +238,19 @@ def test_mfa_still_applies_through_the_sdk(sdk, connection, idp, user):
     done = sdk.step(sign_in, "attempt_second_factor", strategy="totp", code=code).json()
     assert done["response"]["status"] == "complete"
     assert done["response"]["created_session_id"] == done["client"]["sessions"][0]["id"]
+
+
+def test_transfer_asks_only_for_what_the_dashboard_still_requires(sdk, connection, idp, instance):
+    instance(username_sign_up=True)
+    connection()
+    url = provider_url(authenticate_with_redirect(sdk))
+    back(sdk.client, idp.sign_in(url, "newbie"))
+    sign_up = sdk.post("client/sign_ups", transfer="true").json()["response"]
+    assert sign_up["status"] == "missing_requirements"
+    assert sign_up["missing_fields"] == ["username"] and sign_up["unverified_fields"] == []
+    assert sign_up["email_address"] == "newbie@example.com"
+    assert not User.objects.exists()
+    done = sdk.patch(f"client/sign_ups/{sign_up['id']}", username="nina").json()["response"]
+    assert done["status"] == "complete" and done["created_session_id"]
+    user = User.objects.get(username="nina")
+    assert ExternalAccount.objects.get().user == user and user.email == "newbie@example.com"

@@ -10,8 +10,7 @@ Any round trip a page starts forgets the SDK's (authflows.flows.sso.state.create
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import asdict, dataclass, replace
 
 from authflows import clock
 from authflows.context import FlowContext
@@ -38,9 +37,7 @@ class RoundTrip:
 
 
 def remember(ctx: FlowContext, trip: RoundTrip) -> None:
-    data: dict[str, Any] = {**trip.__dict__, "at": clock.now().timestamp()}
-    data["identity"] = trip.identity.__dict__ if trip.identity else None
-    ctx.session[SDK_SESSION_KEY] = data
+    ctx.session[SDK_SESSION_KEY] = {**asdict(trip), "at": clock.now().timestamp()}
 
 
 def forget(ctx: FlowContext) -> None:
@@ -57,7 +54,11 @@ def current(ctx: FlowContext) -> RoundTrip | None:
         return None
     identity = data.get("identity")
     fields = {k: v for k, v in data.items() if k not in ("at", "identity")}
-    return RoundTrip(**fields, identity=Identity(**identity) if identity else None)
+    try:
+        return RoundTrip(**fields, identity=Identity(**identity) if identity else None)
+    except TypeError:  # written by another release of this module: start again
+        forget(ctx)
+        return None
 
 
 def waiting(ctx: FlowContext, connection: SSOConnection) -> RoundTrip | None:
@@ -70,12 +71,12 @@ def waiting(ctx: FlowContext, connection: SSOConnection) -> RoundTrip | None:
 
 def completed(ctx: FlowContext, attempt: SignInAttempt, trip: RoundTrip) -> None:
     """The callback completed a sign-in: GET /client shows it until the SDK takes it."""
-    remember(ctx, RoundTrip(**{**trip.__dict__, "attempt_id": attempt.pk, "done": True}))
+    remember(ctx, replace(trip, attempt_id=attempt.pk, done=True))
 
 
 def transferable(ctx: FlowContext, trip: RoundTrip, identity: Identity) -> None:
     """The provider account has no user: kept for `signUp.create({transfer: true})`."""
-    remember(ctx, RoundTrip(**{**trip.__dict__, "identity": identity}))
+    remember(ctx, replace(trip, identity=identity))
 
 
 def finished_attempt(ctx: FlowContext) -> SignInAttempt | None:
