@@ -18,6 +18,8 @@ from authflows.flows.sign_up import attempts as sign_up_attempts
 from authflows.flows.sign_up import clerk as sign_up_clerk
 from authflows.flows.sign_up import verify as sign_up_verify
 from authflows.flows.sign_up.fields import EMAIL, PHONE, requirements
+from authflows.flows.sso import clerk as sso_clerk
+from authflows.flows.sso import connections, sdk
 from authflows.models import InstanceSettings, SignInAttempt, SignUpAttempt, User, Verification
 
 Json = dict[str, Any]
@@ -90,6 +92,25 @@ def _attributes(settings: InstanceSettings) -> Json:
     }
 
 
+def _social() -> Json:
+    """The social connections the sign-in page offers, as Clerk's SDK lists its buttons."""
+    entries = {}
+    for button in connections.social_buttons():
+        strategy = f"oauth_{button.slug}"
+        entries[strategy] = {
+            "enabled": True,
+            "required": False,
+            "authenticatable": True,
+            "block_email_subaddresses": False,
+            "strategy": strategy,
+            "not_selectable": False,
+            "deprecated": False,
+            "name": button.name,
+            "logo_url": None,
+        }
+    return entries
+
+
 def environment(settings: InstanceSettings, *, origin: str) -> Json:
     """GET/PATCH /environment: the Dashboard as Clerk's SDK reads it."""
     return {
@@ -130,8 +151,8 @@ def environment(settings: InstanceSettings, *, origin: str) -> Json:
                 "mode": "public",
                 "progressive": True,
             },
-            "social": {},
-            "enterprise_sso": {"enabled": False},
+            "social": _social(),
+            "enterprise_sso": {"enabled": bool(connections.summary().domains)},
             "password_settings": {
                 "min_length": settings.password_min_length,
                 "max_length": 256,
@@ -309,6 +330,22 @@ def _sign_in_verifications(attempt: SignInAttempt) -> tuple[Json | None, Json | 
     return first, _verification(second_current, strategy, verified=bool(passed))
 
 
+def _round_trip_verification(trip: sdk.RoundTrip, first: Json | None) -> Json:
+    """An identity provider's first factor: unverified with the provider's URL while the
+    browser is away, transferable when the provider account has no user, else verified."""
+    if trip.done:
+        return {**(first or {}), "strategy": trip.strategy}
+    return {
+        "object": "verification",
+        "status": "transferable" if trip.identity else "unverified",
+        "strategy": trip.strategy,
+        "external_verification_redirect_url": None if trip.identity else trip.url,
+        "attempts": None,
+        "expire_at": None,
+        "error": None,
+    }
+
+
 def _client_trust_state(attempt: SignInAttempt) -> str | None:
     if attempt.status == Status.NEEDS_FIRST_FACTOR:
         return None
@@ -326,6 +363,9 @@ def sign_in(
     # factor passed: an unknown identifier's attempt looks the same.
     show_user = account is not None and (proven or not ctx.settings.strict_enumeration)
     first, second = _sign_in_verifications(attempt)
+    trip = sso_clerk.round_trip(ctx, attempt)
+    if trip is not None:
+        first = _round_trip_verification(trip, first)
     second_entries = sign_in_clerk.second_factor_entries(ctx, attempt)
     return {
         "object": "sign_in",

@@ -21,6 +21,7 @@ from authflows.flows.sign_in.table import Status
 from authflows.flows.sign_up import attempts as sign_up_attempts
 from authflows.flows.sign_up import clerk as sign_up
 from authflows.flows.sign_up.fields import FIELDS, LEGAL
+from authflows.flows.sso import clerk as sso
 from authflows.http import AuthRequest, typed
 from authflows.models import SignInAttempt, SignUpAttempt
 
@@ -85,6 +86,8 @@ def _client(
         return None
     if sign_in_json is None and (attempt := sign_in_attempts.current(ctx)) is not None:
         sign_in_json = serializers.sign_in(ctx, attempt)
+    elif sign_in_json is None and (done := sso.finished(ctx)) is not None:  # after a callback
+        sign_in_json = serializers.sign_in(ctx, done, created_session_id=_session_id(request))
     if sign_up_json is None and (pending := sign_up_attempts.current(ctx)) is not None:
         sign_up_json = serializers.sign_up(ctx, pending)
     return serializers.client(
@@ -148,6 +151,7 @@ def create_sign_in(request: AuthRequest) -> Json:
         password=request.POST.get("password", "")[:512],
         strategy=_param(request, "strategy"),
         redirect_url=_param(request, "redirect_url"),
+        complete_url=_param(request, "action_complete_redirect_url"),
     )
     return _sign_in_answer(request, attempt)
 
@@ -165,7 +169,12 @@ def _identification(request: AuthRequest) -> str:
 def prepare_first_factor(request: AuthRequest, sign_in_id: str) -> Json:
     attempt = sign_in.by_id(request.flow, sign_in_id)
     attempt = sign_in.prepare_first(
-        request.flow, attempt, _param(request, "strategy"), identification=_identification(request)
+        request.flow,
+        attempt,
+        _param(request, "strategy"),
+        identification=_identification(request),
+        redirect_url=_param(request, "redirect_url"),
+        complete_url=_param(request, "action_complete_redirect_url"),
     )
     return _sign_in_answer(request, attempt)
 
@@ -221,6 +230,7 @@ def create_sign_up(request: AuthRequest) -> Json:
         data=_sign_up_data(request),
         strategy=_param(request, "strategy"),
         redirect_url=_param(request, "redirect_url"),
+        transfer=_param(request, "transfer").lower() == "true",
     )
     return _sign_up_answer(request, attempt)
 

@@ -80,9 +80,15 @@ def test_create_missing_and_malformed(fapi, db):
         "form_param_format_invalid",
         "identifier",
     )
-    assert refusal(fapi.post("client/sign_ins", identifier="a@example.com", strategy="oauth_x"))[
+    assert refusal(fapi.post("client/sign_ins", identifier="a@example.com", strategy="nope"))[
         1
     ] == ("strategy_for_user_invalid")
+    # No such connection (tests/sso/test_fapi_sso.py signs in with one).
+    assert refusal(fapi.post("client/sign_ins", strategy="oauth_x")) == (
+        422,
+        "connection_not_found",
+        "strategy",
+    )
 
 
 def test_create_when_signed_in(fapi, user, mailoutbox):

@@ -19,6 +19,7 @@ from authflows.models import (
     SSOState,
     User,
 )
+from tests.fapi.conftest import Fapi
 from tests.sso.conftest import forward_url
 from tests.sso.saml_idp import ENTITY_ID, SSO_URL, SAMLIdentityProvider, new_folder
 
@@ -220,3 +221,27 @@ def test_malformed_responses_are_refused_without_an_error_page(client, acme, raw
     response = post_to_acs(client, {"SAMLResponse": raw, "RelayState": relay})
     assert response.status_code == 302 and response["Location"] == "/sign-in/"
     assert AuthEvent.objects.get(kind="sso.failed").data["reason"] == "saml_response_invalid"
+
+
+def test_clerk_sdk_signs_up_through_the_saml_idp(acme, saml_idp):
+    """signIn.sso({strategy: 'enterprise_sso', identifier}) through the Frontend API: the
+    same IdP round trip and ACS, then signUp.create({transfer: true})."""
+    sdk = Fapi(Client(enforce_csrf_checks=True))
+    fields = {"redirect_url": "/sso-callback", "action_complete_redirect_url": "/"}
+    created = sdk.post(
+        "client/sign_ins", strategy="enterprise_sso", identifier="grace@acme.test", **fields
+    )
+    sign_in = created.json()["response"]
+    prepared = sdk.step(sign_in, "prepare_first_factor", strategy="enterprise_sso", **fields)
+    url = prepared.json()["response"]["first_factor_verification"][
+        "external_verification_redirect_url"
+    ]
+    assert url.startswith(SSO_URL + "?SAMLRequest=")
+    response = post_to_acs(sdk.client, saml_idp.respond(url, sp_metadata(sdk.client)))
+    assert response["Location"] == "/sso-callback"
+    state = sdk.get("client").json()["response"]
+    assert state["sign_in"]["first_factor_verification"]["status"] == "transferable"
+    sign_up = sdk.post("client/sign_ups", transfer="true").json()["response"]
+    assert sign_up["status"] == "complete"
+    user = User.objects.get(email="grace@acme.test")
+    assert ExternalAccount.objects.get(user=user).connection == acme

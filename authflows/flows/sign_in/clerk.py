@@ -22,6 +22,7 @@ from authflows.flows.sign_in import (
     second_factor,
 )
 from authflows.flows.sign_in.table import SECOND_FACTOR, Reason, Status
+from authflows.flows.sso import clerk as sso
 from authflows.identifiers import parse_identifier
 from authflows.models import SignInAttempt
 from authflows.strategies import Strategy, strategies
@@ -72,12 +73,22 @@ def create(
     password: str = "",
     strategy: str = "",
     redirect_url: str = "",
+    complete_url: str = "",
 ) -> SignInAttempt:
     """POST /client/sign_ins: identifier and password (signIn.password(), the legacy
-    create({identifier, password})), the identifier alone, or with a strategy that sends at
-    once (email_code, phone_code, email_link, reset_password_*)."""
+    create({identifier, password})), the identifier alone, with a strategy that sends at
+    once (email_code, phone_code, email_link, reset_password_*), or with an identity
+    provider's strategy (authflows.flows.sso.clerk)."""
     if ctx.user is not None:
         raise FlowError("session_exists")
+    if sso.is_sso(strategy):
+        return sso.create(
+            ctx,
+            strategy=strategy,
+            identifier=identifier,
+            redirect_url=redirect_url,
+            complete_url=complete_url,
+        )
     chosen = _strategy(strategy) if strategy else None
     if password or chosen is Strategy.PASSWORD:
         attempt = identify.password(
@@ -95,10 +106,20 @@ def create(
 
 
 def prepare_first(
-    ctx: FlowContext, attempt: SignInAttempt, strategy: str, *, identification: str = ""
+    ctx: FlowContext,
+    attempt: SignInAttempt,
+    strategy: str,
+    *,
+    identification: str = "",
+    redirect_url: str = "",
+    complete_url: str = "",
 ) -> SignInAttempt:
-    """prepare_first_factor: send the code or link. A reset code asked for on a plain
-    attempt starts the forgotten-password reset for the same identifier (a new attempt)."""
+    """prepare_first_factor: send the code or link, or arm enterprise_sso's round trip. A
+    reset code asked for on a plain attempt starts the forgotten-password reset for the same
+    identifier (a new attempt)."""
+    if sso.is_sso(strategy):
+        sso.prepare(ctx, attempt, strategy, redirect_url=redirect_url, complete_url=complete_url)
+        return attempt
     chosen = _strategy(strategy)
     if chosen.is_reset and attempt.reason != Reason.RESET_PASSWORD:
         attempt = identify.create(

@@ -10,6 +10,7 @@ from authflows.errors import FlowError
 from authflows.flows import clerk_ids, clerk_session
 from authflows.flows.sign_up import attempts, collect, finish, verify
 from authflows.flows.sign_up.fields import EMAIL, PHONE
+from authflows.flows.sso import clerk as sso
 from authflows.models import SignUpAttempt
 from authflows.strategies import Strategy
 
@@ -37,9 +38,19 @@ def complete(ctx: FlowContext, attempt: SignUpAttempt) -> None:
 
 
 def create(
-    ctx: FlowContext, *, data: dict[str, object], strategy: str = "", redirect_url: str = ""
+    ctx: FlowContext,
+    *,
+    data: dict[str, object],
+    strategy: str = "",
+    redirect_url: str = "",
+    transfer: bool = False,
 ) -> SignUpAttempt:
-    """POST /client/sign_ups (signUp.create(), signUp.password())."""
+    """POST /client/sign_ups (signUp.create(), signUp.password()); with transfer=true, the
+    sign-up from the provider account a sign-in found without a user."""
+    if transfer:
+        attempt = sso.transfer_to_sign_up(ctx)
+        complete(ctx, attempt)
+        return attempt
     if strategy not in CREATE_STRATEGIES:
         raise FlowError("strategy_for_user_invalid", field="strategy")
     attempt = collect.create(ctx, data=data, redirect_url=redirect_url)

@@ -16,17 +16,25 @@ from authflows.flows import gate
 from authflows.flows.screens import Screen
 from authflows.flows.sign_in import attempts, finish, policy
 from authflows.flows.sign_in.table import Status, move
-from authflows.flows.sso import accounts, connections, pending, transfer
+from authflows.flows.sso import accounts, connections, pending, sdk, transfer
 from authflows.identifiers import normalize_email
-from authflows.models import SSOConnection, SSOState, User
+from authflows.models import SignInAttempt, SSOConnection, SSOState, User
 from authflows.sso import config
 from authflows.sso.identity import Identity
 from authflows.strategies import Strategy
 
 
 def sign_in_user(ctx: FlowContext, user: User, strategy: Strategy, *, redirect_url: str) -> str:
-    """The provider proved the first factor: the sign-in goes on as after any other (a locked
-    account stays locked; MFA is asked for; a passwordless factor needs no client trust)."""
+    """The provider proved the first factor: on to the attempt's next page."""
+    attempt = first_factor_passed(ctx, user, strategy, redirect_url=redirect_url)
+    return finish.next_url(ctx, attempt)
+
+
+def first_factor_passed(
+    ctx: FlowContext, user: User, strategy: Strategy, *, redirect_url: str
+) -> SignInAttempt:
+    """The sign-in goes on as after any other first factor (a locked account stays locked;
+    MFA is asked for; a passwordless factor needs no client trust)."""
     if not user.is_active:
         raise FlowError("strategy_for_user_invalid")
     gate.ensure_open(ctx, gate.claimant(ctx, user), field="__all__")
@@ -35,7 +43,7 @@ def sign_in_user(ctx: FlowContext, user: User, strategy: Strategy, *, redirect_u
     attempt.supported_first_factors = [strategy]
     policy.after_first_factor(ctx, attempt, strategy)
     finish.settle(ctx, attempt)
-    return finish.next_url(ctx, attempt)
+    return attempt
 
 
 def is_enterprise(connection: SSOConnection) -> bool:
@@ -62,26 +70,44 @@ def arrive(
     if ctx.user is not None:
         raise FlowError("session_exists")
     strategy = config.strategy_of(connection, enterprise=enterprise)
+    trip = sdk.waiting(ctx, connection)
     account = accounts.find(connection, identity.subject)
     if account is not None:
         accounts.used(account, identity)
-        return Screen(
-            redirect=sign_in_user(ctx, account.user, strategy, redirect_url=row.redirect_url)
-        )
+        return _signed_in(ctx, account.user, strategy, row, trip)
     email = normalize_email(identity.email) or ""
     owner = User.objects.filter(email=email).first() if email else None
+    if owner is None and trip is not None:  # the SDK asks for the sign-up (transfer)
+        sdk.transferable(ctx, trip, identity)
+        return Screen(redirect=trip.callback_url)
     if owner is None:
         return Screen(
             redirect=transfer.sign_up(ctx, connection, identity, redirect_url=row.redirect_url)
         )
     if identity.email_verified and (enterprise or connection.link_verified_email):
         accounts.link(ctx, owner, connection, identity)
-        return Screen(redirect=sign_in_user(ctx, owner, strategy, redirect_url=row.redirect_url))
+        return _signed_in(ctx, owner, strategy, row, trip)
     message = _(
         "An account with this email address exists. Sign in to it to link your "
         "%(provider)s account."
     ) % {"provider": connection.name}
     return Screen(redirect=pending.remember(ctx, connection, identity), message=message)
+
+
+def _signed_in(
+    ctx: FlowContext, user: User, strategy: Strategy, row: SSOState, trip: sdk.RoundTrip | None
+) -> Screen:
+    """A page's round trip goes on to the attempt's next page; the SDK's back to its
+    redirect_url, where GET /client shows the sign-in (complete, or its second factor)."""
+    if trip is None:
+        return Screen(redirect=sign_in_user(ctx, user, strategy, redirect_url=row.redirect_url))
+    attempt = first_factor_passed(ctx, user, strategy, redirect_url=trip.complete_url)
+    if attempt.status == Status.COMPLETE:
+        if attempt.pk is None:  # kept for GET /client, which shows it to the SDK
+            attempts.save(ctx, attempt)
+        finish.finalize(ctx, attempt)
+        sdk.completed(ctx, attempt, trip)
+    return Screen(redirect=trip.callback_url)
 
 
 def _linked_from_account(

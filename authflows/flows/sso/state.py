@@ -14,6 +14,7 @@ from authflows import clock
 from authflows.context import FlowContext
 from authflows.errors import FlowError
 from authflows.flows import redirects
+from authflows.flows.sso import sdk
 from authflows.models import SSOConnection, SSOState, User
 from authflows.sso import oidc, secrets
 
@@ -32,7 +33,9 @@ def create(
     user: User | None = None,
     redirect_url: str = "",
 ) -> tuple[SSOState, str, str]:
-    """A new round trip: the row (not saved), the state value and the PKCE verifier."""
+    """A new round trip: the row (not saved), the state value and the PKCE verifier. It
+    replaces a round trip the SDK started (which the SDK remembers again after this)."""
+    sdk.forget(ctx)
     state, verifier = oidc.new_secret(), oidc.new_secret()
     now = clock.now()
     row = SSOState(

@@ -48,6 +48,15 @@ def sign_up(
     ctx: FlowContext, connection: SSOConnection, identity: Identity, *, redirect_url: str
 ) -> str:
     """Start the sign-up; returns its next page (signed in when nothing is missing)."""
+    attempt = start(ctx, connection, identity, redirect_url=redirect_url)
+    return verify.next_url(ctx, attempt)
+
+
+def start(
+    ctx: FlowContext, connection: SSOConnection, identity: Identity, *, redirect_url: str
+) -> SignUpAttempt:
+    """The sign-up from the provider account, saved: complete (its user created) when the
+    Dashboard requires nothing more, else missing what it still requires."""
     gate.throttle(ctx, "sign_up_start")
     if not is_open(ctx.settings):
         raise FlowError("sign_up_closed")
@@ -65,4 +74,4 @@ def sign_up(
     attempts.save(ctx, attempt)
     accounts.leave_for_sign_up(attempt, connection, identity)
     finish.advance(ctx, attempt)
-    return verify.next_url(ctx, attempt)
+    return attempt
