@@ -4,6 +4,7 @@ Timestamps are milliseconds since the epoch; ids come from authflows.flows.clerk
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from authflows.context import FlowContext
 from authflows.factors import codes
 from authflows.flows import clerk_ids, users
 from authflows.flows.clerk_session import SessionState
+from authflows.flows.passkeys import challenges as passkey_challenges
 from authflows.flows.sign_in import clerk as sign_in_clerk
 from authflows.flows.sign_in.table import SECOND_FACTOR, Reason, Status
 from authflows.flows.sign_up import attempts as sign_up_attempts
@@ -296,6 +298,8 @@ def _sign_in_verifications(attempt: SignInAttempt) -> tuple[Json | None, Json | 
     first_current = current if current and current.purpose in FIRST_FACTOR_PURPOSES else None
     second_current = current if current and current.purpose in SECOND_FACTOR_PURPOSES else None
     status = attempt.status
+    if status == Status.NEEDS_IDENTIFIER:  # waiting for a passkey: nothing verified yet
+        return None, None
     if status == Status.NEEDS_FIRST_FACTOR:
         return _verification(first_current, attempt.first_factor), None
     first = _verification(None, attempt.first_factor or "password", verified=True)
@@ -310,23 +314,47 @@ def _sign_in_verifications(attempt: SignInAttempt) -> tuple[Json | None, Json | 
 
 
 def _client_trust_state(attempt: SignInAttempt) -> str | None:
-    if attempt.status == Status.NEEDS_FIRST_FACTOR:
+    if attempt.status in (Status.NEEDS_IDENTIFIER, Status.NEEDS_FIRST_FACTOR):
         return None
     if attempt.reason == Reason.CLIENT_TRUST:
         return "known" if attempt.status == Status.COMPLETE else "pending"
     return "known" if attempt.client_trusted else "new"
 
 
+def _passkey_verification(options: Json) -> Json:
+    """A passkey ceremony waiting for the browser: Clerk's SDK parses the request options
+    from `nonce` (JSON) and answers with public_key_credential."""
+    return {
+        "object": "verification",
+        "status": "unverified",
+        "strategy": "passkey",
+        "nonce": json.dumps(options),
+        "attempts": None,
+        "expire_at": ms(clock.now() + passkey_challenges.LIFETIME),
+        "error": None,
+    }
+
+
 def sign_in(
-    ctx: FlowContext, attempt: SignInAttempt, *, created_session_id: str | None = None
+    ctx: FlowContext,
+    attempt: SignInAttempt,
+    *,
+    created_session_id: str | None = None,
+    api_version: str = "",
+    passkey_options: Json | None = None,
 ) -> Json:
+    """The sign-in; `passkey_options` when this answer opens a passkey ceremony, and
+    `api_version` (Clerk's __clerk_api_version) decides whether a passkey is offered."""
     account = attempt.user
     proven = attempt.status != Status.NEEDS_FIRST_FACTOR
     # Under strict enumeration protection nothing about the account shows before the first
     # factor passed: an unknown identifier's attempt looks the same.
     show_user = account is not None and (proven or not ctx.settings.strict_enumeration)
     first, second = _sign_in_verifications(attempt)
-    second_entries = sign_in_clerk.second_factor_entries(ctx, attempt)
+    if passkey_options is not None:
+        ceremony = _passkey_verification(passkey_options)
+        first, second = (first, ceremony) if attempt.status in SECOND_FACTOR else (ceremony, None)
+    second_entries = sign_in_clerk.second_factor_entries(ctx, attempt, api_version=api_version)
     return {
         "object": "sign_in",
         "id": sign_in_clerk.public_id(attempt),

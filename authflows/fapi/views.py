@@ -5,6 +5,7 @@ pages' client cookie and session: one browser is one client to both."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +29,8 @@ Json = dict[str, Any]
 Handler = Callable[..., Json]
 #: Clerk's SDK sends PATCH and DELETE as POST with ?_method= (no CORS preflight).
 OVERRIDES = ("PATCH", "PUT", "DELETE")
+#: A browser's passkey answer is a few kilobytes at most (attestation certificates included).
+MAX_CREDENTIAL = 64 * 1024
 
 
 def effective_method(request: HttpRequest) -> str:
@@ -61,6 +64,23 @@ def _param(request: AuthRequest, name: str) -> str:
     return request.POST.get(name, "")[:2000]
 
 
+def _api_version(request: AuthRequest) -> str:
+    """Clerk's __clerk_api_version (a date): what the SDK on this page understands."""
+    return request.GET.get("__clerk_api_version", "")[:10]
+
+
+def _credential(request: AuthRequest) -> object:
+    """public_key_credential: the browser's passkey answer as JSON (a few kilobytes at most);
+    anything unreadable is None, which the flow refuses as malformed."""
+    raw = request.POST.get("public_key_credential", "")
+    if not raw or len(raw) > MAX_CREDENTIAL:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
 def _session_json(request: AuthRequest, state: clerk_session.SessionState | None) -> Json | None:
     if state is None:
         return None
@@ -84,7 +104,7 @@ def _client(
     if ctx.client.id is None:
         return None
     if sign_in_json is None and (attempt := sign_in_attempts.current(ctx)) is not None:
-        sign_in_json = serializers.sign_in(ctx, attempt)
+        sign_in_json = serializers.sign_in(ctx, attempt, api_version=_api_version(request))
     if sign_up_json is None and (pending := sign_up_attempts.current(ctx)) is not None:
         sign_up_json = serializers.sign_up(ctx, pending)
     return serializers.client(
@@ -105,10 +125,18 @@ def _session_id(request: AuthRequest) -> str | None:
     return state.id if state else None
 
 
-def _sign_in_answer(request: AuthRequest, attempt: SignInAttempt) -> Json:
+def _sign_in_answer(
+    request: AuthRequest, attempt: SignInAttempt, passkey_options: Json | None = None
+) -> Json:
     done = attempt.status == Status.COMPLETE
     created = _session_id(request) if done else None
-    data = serializers.sign_in(request.flow, attempt, created_session_id=created)
+    data = serializers.sign_in(
+        request.flow,
+        attempt,
+        created_session_id=created,
+        api_version=_api_version(request),
+        passkey_options=passkey_options,
+    )
     return _envelope(request, data, sign_in_json=data)
 
 
@@ -142,14 +170,14 @@ def end_client_sessions(request: AuthRequest) -> Json:
 
 
 def create_sign_in(request: AuthRequest) -> Json:
-    attempt = sign_in.create(
+    attempt, options = sign_in.create(
         request.flow,
         identifier=_param(request, "identifier"),
         password=request.POST.get("password", "")[:512],
         strategy=_param(request, "strategy"),
         redirect_url=_param(request, "redirect_url"),
     )
-    return _sign_in_answer(request, attempt)
+    return _sign_in_answer(request, attempt, passkey_options=options)
 
 
 def read_sign_in(request: AuthRequest, sign_in_id: str) -> Json:
@@ -164,36 +192,46 @@ def _identification(request: AuthRequest) -> str:
 
 def prepare_first_factor(request: AuthRequest, sign_in_id: str) -> Json:
     attempt = sign_in.by_id(request.flow, sign_in_id)
-    attempt = sign_in.prepare_first(
+    attempt, options = sign_in.prepare_first(
         request.flow, attempt, _param(request, "strategy"), identification=_identification(request)
     )
-    return _sign_in_answer(request, attempt)
+    return _sign_in_answer(request, attempt, passkey_options=options)
 
 
 def attempt_first_factor(request: AuthRequest, sign_in_id: str) -> Json:
     attempt = sign_in.by_id(request.flow, sign_in_id)
-    sign_in.attempt_first(
+    attempt = sign_in.attempt_first(
         request.flow,
         attempt,
         _param(request, "strategy"),
         code=_param(request, "code"),
         password=request.POST.get("password", "")[:512],
+        credential=_credential(request),
     )
     return _sign_in_answer(request, attempt)
 
 
 def prepare_second_factor(request: AuthRequest, sign_in_id: str) -> Json:
     attempt = sign_in.by_id(request.flow, sign_in_id)
-    sign_in.prepare_second(
-        request.flow, attempt, _param(request, "strategy"), identification=_identification(request)
+    options = sign_in.prepare_second(
+        request.flow,
+        attempt,
+        _param(request, "strategy"),
+        identification=_identification(request),
+        api_version=_api_version(request),
     )
-    return _sign_in_answer(request, attempt)
+    return _sign_in_answer(request, attempt, passkey_options=options)
 
 
 def attempt_second_factor(request: AuthRequest, sign_in_id: str) -> Json:
     attempt = sign_in.by_id(request.flow, sign_in_id)
     sign_in.attempt_second(
-        request.flow, attempt, _param(request, "strategy"), _param(request, "code")
+        request.flow,
+        attempt,
+        _param(request, "strategy"),
+        _param(request, "code"),
+        credential=_credential(request),
+        api_version=_api_version(request),
     )
     return _sign_in_answer(request, attempt)
 
