@@ -14,13 +14,21 @@ from authflows.factors import codes
 from authflows.flows import clerk_ids, users
 from authflows.flows.clerk_session import SessionState
 from authflows.flows.passkeys import challenges as passkey_challenges
+from authflows.flows.passkeys import store
 from authflows.flows.sign_in import clerk as sign_in_clerk
 from authflows.flows.sign_in.table import SECOND_FACTOR, Reason, Status
 from authflows.flows.sign_up import attempts as sign_up_attempts
 from authflows.flows.sign_up import clerk as sign_up_clerk
 from authflows.flows.sign_up import verify as sign_up_verify
 from authflows.flows.sign_up.fields import EMAIL, PHONE, requirements
-from authflows.models import InstanceSettings, SignInAttempt, SignUpAttempt, User, Verification
+from authflows.models import (
+    InstanceSettings,
+    Passkey,
+    SignInAttempt,
+    SignUpAttempt,
+    User,
+    Verification,
+)
 
 Json = dict[str, Any]
 IDENTIFIER_NAMES = {"email": "email_address", "phone": "phone_number", "username": "username"}
@@ -191,7 +199,7 @@ def user(account: User) -> Json:
         "web3_wallets": [],
         "external_accounts": [],
         "enterprise_accounts": [],
-        "passkeys": [],
+        "passkeys": [passkey(p) for p in store.listing(account)] if methods.passkey else [],
         "organization_memberships": [],
         "password_enabled": account.has_usable_password(),
         "totp_enabled": methods.totp,
@@ -206,6 +214,45 @@ def user(account: User) -> Json:
         "delete_self_enabled": False,
         "create_organization_enabled": False,
     }
+
+
+def passkey(item: Passkey) -> Json:
+    """One of the user's passkeys (never its key or credential id)."""
+    return {
+        "object": "passkey",
+        "id": clerk_ids.passkey_id(item.pk),
+        "name": item.name,
+        "verification": {
+            "object": "verification",
+            "status": "verified",
+            "strategy": "passkey",
+            "nonce": None,
+            "attempts": None,
+            "expire_at": None,
+            "error": None,
+        },
+        "last_used_at": ms(item.last_used_at),
+        "created_at": ms(item.created_at),
+        "updated_at": ms(item.created_at),
+    }
+
+
+def pending_passkey(passkey_id: str, options: Json) -> Json:
+    """A registration in progress: clerk-js reads the creation options from the nonce."""
+    now = ms(clock.now())
+    return {
+        "object": "passkey",
+        "id": passkey_id,
+        "name": None,
+        "verification": _passkey_verification(options),
+        "last_used_at": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def deleted(object_name: str, object_id: str) -> Json:
+    return {"object": object_name, "id": object_id, "deleted": True}
 
 
 def public_user_data(account: User) -> Json:

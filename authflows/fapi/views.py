@@ -16,6 +16,7 @@ from authflows.errors import FlowError
 from authflows.fapi import origin, serializers, tokens
 from authflows.fapi.errors import error_response
 from authflows.flows import clerk_ids, clerk_session
+from authflows.flows.passkeys import clerk as passkeys
 from authflows.flows.sign_in import attempts as sign_in_attempts
 from authflows.flows.sign_in import clerk as sign_in
 from authflows.flows.sign_in.table import Status
@@ -287,6 +288,31 @@ def attempt_verification(request: AuthRequest, sign_up_id: str) -> Json:
         request.flow, attempt, _param(request, "strategy"), _param(request, "code")
     )
     return _sign_up_answer(request, attempt)
+
+
+# --- the user's passkeys (/me/passkeys) ----------------------------------------------------------
+
+
+def create_passkey(request: AuthRequest) -> Json:
+    """user.createPasskey(), first call: the creation options in verification.nonce."""
+    passkey_id, options = passkeys.start_registration(request.flow)
+    return _envelope(request, serializers.pending_passkey(passkey_id, options))
+
+
+def attempt_passkey_verification(request: AuthRequest, passkey_id: str) -> Json:
+    """user.createPasskey(), second call: the browser's new credential."""
+    added = passkeys.finish_registration(request.flow, passkey_id, _credential(request))
+    return _envelope(request, serializers.passkey(added))
+
+
+def update_passkey(request: AuthRequest, passkey_id: str) -> Json:
+    renamed = passkeys.rename(request.flow, passkey_id, _param(request, "name"))
+    return _envelope(request, serializers.passkey(renamed))
+
+
+def delete_passkey(request: AuthRequest, passkey_id: str) -> Json:
+    passkeys.remove(request.flow, passkey_id)
+    return _envelope(request, serializers.deleted("passkey", passkey_id))
 
 
 # --- sessions and tokens ---------------------------------------------------------------------

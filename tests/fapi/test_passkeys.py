@@ -329,3 +329,17 @@ def test_signed_in_already(fapi, with_passkey, authenticator):
         400,
         "session_exists",
     )
+
+
+def test_no_user_handle_is_fine_for_a_second_factor_not_a_first(fapi, with_passkey, authenticator):
+    """clerk-js posts userHandle: null when the authenticator returns none: the second factor
+    names its user already; a first factor without it names nobody."""
+    other = Fapi(Client(enforce_csrf_checks=True))
+    waiting, mine = start(other)
+    first = authenticator.get(mine)
+    first["response"]["userHandle"] = None
+    assert refusal(attempt_first(other, waiting, first))[:2] == (422, "passkey_verification_failed")
+    sign_in = second_factor_step(fapi, with_passkey)
+    answer = authenticator.get(prepare(fapi, sign_in))
+    answer["response"]["userHandle"] = None
+    assert attempt(fapi, sign_in, answer).json()["response"]["status"] == "complete"

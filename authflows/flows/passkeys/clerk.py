@@ -10,7 +10,11 @@ later, and only while the Dashboard allows passkeys as a second factor.
 As a first factor (signIn.authenticateWithPasskey({flow: 'discoverable'})) the sign-in is
 created with no identifier: an attempt that only waits for a passkey, with the options every
 visitor gets. The passkey's answer names its owner; nothing before it tells whether an
-identifier has passkeys, so an attempt made for an identifier never offers one."""
+identifier has passkeys, so an attempt made for an identifier never offers one.
+
+The signed-in user's own passkeys (/me/passkeys: user.createPasskey(), passkey.update(),
+passkey.delete()) are the account page's: the same recent proof of identity, limit, last
+sign-in method rule, notices and audit."""
 
 from __future__ import annotations
 
@@ -19,10 +23,11 @@ from typing import Any
 
 from authflows.context import FlowContext
 from authflows.errors import FlowError
-from authflows.flows.passkeys import sign_in
+from authflows.flows import clerk_ids
+from authflows.flows.passkeys import register, sign_in, store
 from authflows.flows.sign_in import attempts
 from authflows.flows.sign_in.table import Status
-from authflows.models import SignInAttempt
+from authflows.models import Passkey, SignInAttempt, User
 from authflows.strategies import Strategy, strategies
 
 #: The first Clerk API version whose SDKs take a passkey as a second factor.
@@ -84,3 +89,51 @@ def attempt_first(ctx: FlowContext, attempt: SignInAttempt, credential: object) 
     completes (its owner's) takes the place of the one that waited."""
     _waiting(attempt)
     return sign_in.pass_first_factor(ctx, credential, redirect_url=attempt.redirect_url)
+
+
+# --- the user's own passkeys -------------------------------------------------------------------
+
+
+def _me(ctx: FlowContext) -> User:
+    if ctx.user is None:
+        raise FlowError("signed_out")
+    return ctx.user
+
+
+def start_registration(ctx: FlowContext) -> tuple[str, dict[str, Any]]:
+    """POST /me/passkeys: the id of the registration in progress and its creation options."""
+    user = _me(ctx)
+    return clerk_ids.pending_passkey_id(user.pk), register.options(ctx)
+
+
+def finish_registration(ctx: FlowContext, passkey_id: str, credential: object) -> Passkey:
+    """POST /me/passkeys/{id}/attempt_verification: the new passkey, checked and kept."""
+    if passkey_id != clerk_ids.pending_passkey_id(_me(ctx).pk):
+        raise FlowError("resource_not_found")
+    return register.add_passkey(ctx, credential)
+
+
+def _own(user: User, passkey_id: str) -> Passkey:
+    """One of the user's passkeys by its Clerk id (at most 10 to look through)."""
+    for passkey in store.listing(user):
+        if clerk_ids.passkey_id(passkey.pk) == passkey_id:
+            return passkey
+    raise FlowError("resource_not_found")
+
+
+def rename(ctx: FlowContext, passkey_id: str, name: str) -> Passkey:
+    """PATCH /me/passkeys/{id} with a name."""
+    user = _me(ctx)
+    passkey = _own(user, passkey_id)
+    store.rename(ctx, user, passkey.pk, name)
+    passkey.refresh_from_db(fields=["name"])
+    return passkey
+
+
+def remove(ctx: FlowContext, passkey_id: str) -> None:
+    """DELETE /me/passkeys/{id}. A registration in progress has nothing to remove (clerk-js
+    deletes it when the browser's ceremony fails); its challenge expires on its own."""
+    user = _me(ctx)
+    if passkey_id == clerk_ids.pending_passkey_id(user.pk):
+        return
+    store.remove_own(ctx, user, _own(user, passkey_id).pk)
