@@ -57,7 +57,17 @@ def _attribute(enabled: bool, **fields: Any) -> Json:
     }
 
 
-def _attributes(settings: InstanceSettings) -> Json:
+def _passkey_attribute(settings: InstanceSettings, *, second_factor: bool) -> Json:
+    return _attribute(
+        settings.passkeys_enabled,
+        used_for_first_factor=settings.passkey_sign_in,
+        first_factors=["passkey"] if settings.passkey_sign_in else [],
+        used_for_second_factor=second_factor,
+        second_factors=["passkey"] if second_factor else [],
+    )
+
+
+def _attributes(settings: InstanceSettings, *, passkey_second_factor: bool = False) -> Json:
     reqs = requirements(settings)
     email_first = [s for s in settings.passwordless_strategies() if s.startswith("email_")]
     mfa = settings.enabled_mfa_strategies()
@@ -97,11 +107,15 @@ def _attributes(settings: InstanceSettings) -> Json:
             used_for_second_factor="backup_code" in mfa,
             second_factors=["backup_code"],
         ),
+        "passkey": _passkey_attribute(settings, second_factor=passkey_second_factor),
     }
 
 
-def environment(settings: InstanceSettings, *, origin: str) -> Json:
-    """GET/PATCH /environment: the Dashboard as Clerk's SDK reads it."""
+def environment(
+    settings: InstanceSettings, *, origin: str, passkey_second_factor: bool = False
+) -> Json:
+    """GET/PATCH /environment: the Dashboard as Clerk's SDK reads it (a passkey as a second
+    factor only for an SDK that takes one: flows/passkeys/clerk.py)."""
     return {
         "object": "environment",
         "id": "env_authflows",
@@ -132,7 +146,8 @@ def environment(settings: InstanceSettings, *, origin: str) -> Json:
             "preferred_sign_in_strategy": "password",
         },
         "user_settings": {
-            "attributes": _attributes(settings),
+            "attributes": _attributes(settings, passkey_second_factor=passkey_second_factor),
+            "passkey_settings": {"allow_autofill": True, "show_sign_in_button": True},
             "sign_in": {"second_factor": {"required": settings.mfa_required}},
             "sign_up": {
                 "captcha_enabled": False,

@@ -152,7 +152,12 @@ def _sign_up_answer(request: AuthRequest, attempt: SignUpAttempt) -> Json:
 
 
 def environment(request: AuthRequest) -> Json:
-    return serializers.environment(request.flow.settings, origin=origin.own_origin(request))
+    ctx = request.flow
+    return serializers.environment(
+        ctx.settings,
+        origin=origin.own_origin(request),
+        passkey_second_factor=passkeys.second_factor_offered(ctx, _api_version(request)),
+    )
 
 
 def read_client(request: AuthRequest) -> Json:

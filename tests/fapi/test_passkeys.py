@@ -343,3 +343,15 @@ def test_no_user_handle_is_fine_for_a_second_factor_not_a_first(fapi, with_passk
     answer = authenticator.get(prepare(fapi, sign_in))
     answer["response"]["userHandle"] = None
     assert attempt(fapi, sign_in, answer).json()["response"]["status"] == "complete"
+
+
+def test_the_environment_says_what_passkeys_do(fapi, instance):
+    instance(passkeys_enabled=True, passkey_first_factor=True, passkey_second_factor=True)
+    passkey = fapi.get("environment").json()["user_settings"]["attributes"]["passkey"]
+    assert passkey["enabled"] and passkey["first_factors"] == ["passkey"]
+    assert passkey["second_factors"] == ["passkey"] and passkey["used_for_second_factor"]
+    old = Fapi(fapi.client, versions=OLD_VERSIONS).get("environment").json()
+    assert old["user_settings"]["attributes"]["passkey"]["second_factors"] == []
+    instance(passkeys_enabled=False)
+    passkey = fapi.get("environment").json()["user_settings"]["attributes"]["passkey"]
+    assert not passkey["enabled"] and passkey["first_factors"] == passkey["second_factors"] == []
