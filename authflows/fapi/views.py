@@ -67,7 +67,7 @@ def _param(request: AuthRequest, name: str) -> str:
 
 def _api_version(request: AuthRequest) -> str:
     """Clerk's __clerk_api_version (a date): what the SDK on this page understands."""
-    return request.GET.get("__clerk_api_version", "")[:10]
+    return request.GET.get("__clerk_api_version", "")[:32]
 
 
 def _credential(request: AuthRequest) -> object:

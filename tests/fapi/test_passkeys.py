@@ -7,11 +7,14 @@ Clerk's error shape with a 4xx."""
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any
 
 import pytest
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from authflows.factors.backup_code import replace_codes
 from authflows.models import AuthEvent, TrustedClient
@@ -355,3 +358,75 @@ def test_the_environment_says_what_passkeys_do(fapi, instance):
     instance(passkeys_enabled=False)
     passkey = fapi.get("environment").json()["user_settings"]["attributes"]["passkey"]
     assert not passkey["enabled"] and passkey["first_factors"] == passkey["second_factors"] == []
+
+
+# --- whatever the browser's answer holds, Clerk's error shape and never a 500 -----------------
+
+KEYS = ["id", "rawId", "type", "response", "clientDataJSON", "authenticatorData", "signature"]
+#: What the signature covers (and the signature): any change to one of them must fail. The
+#: userHandle is not signed; a second factor names its user already.
+SIGNED = ["clientDataJSON", "authenticatorData", "signature"]
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=60),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from([*KEYS, "userHandle", "attestationObject"]), inner)
+    ),
+    max_leaves=20,
+)
+
+
+@pytest.fixture
+def waiting_for_a_passkey(fapi, with_passkey, instance) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """One sign-in at its passkey second factor (wrong answers lock the account late)."""
+    instance(lockout_max_attempts=100)
+    return second_factor_step(fapi, with_passkey)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    value=JSON_VALUES,
+    field=st.sampled_from(KEYS),
+    signed=st.sampled_from(SIGNED),
+    text=st.text(min_size=1, max_size=80),
+)
+def test_any_credential_is_refused_in_clerks_shape(
+    fapi, waiting_for_a_passkey, authenticator, value, field, signed, text
+):
+    sign_in = waiting_for_a_passkey
+    real = authenticator.get(prepare(fapi, sign_in))
+    tampered = {**real, "response": {**real["response"], signed: text}}
+    for raw in (json.dumps(value), json.dumps({field: value}), json.dumps(tampered)):
+        response = fapi.step(
+            sign_in, "attempt_second_factor", strategy="passkey", public_key_credential=raw
+        )
+        assert 400 <= response.status_code < 500, (raw[:300], response.content[:300])
+        refusal(response)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(value=JSON_VALUES)
+def test_any_first_factor_or_new_passkey_answer_is_a_4xx(
+    with_passkey, make_user, signed_in, instance, value
+):
+    instance(lockout_max_attempts=100)
+    raw = json.dumps(value)
+    fapi = Fapi(Client(enforce_csrf_checks=True))
+    waiting = fapi.post("client/sign_ins", strategy="passkey").json()["response"]
+    first = fapi.step(
+        waiting, "attempt_first_factor", strategy="passkey", public_key_credential=raw
+    )
+    me = Fapi(signed_in(make_user(email=f"bo{secrets.token_hex(4)}@example.com")))
+    pending = me.post("me/passkeys").json()["response"]
+    added = me.post(
+        f"me/passkeys/{pending['id']}/attempt_verification",
+        strategy="passkey",
+        public_key_credential=raw,
+    )
+    for response in (first, added):
+        assert 400 <= response.status_code < 500, (raw[:300], response.content[:300])
+        refusal(response)
