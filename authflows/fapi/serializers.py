@@ -4,6 +4,7 @@ Timestamps are milliseconds since the epoch; ids come from authflows.flows.clerk
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,8 @@ from authflows.context import FlowContext
 from authflows.factors import codes
 from authflows.flows import clerk_ids, users
 from authflows.flows.clerk_session import SessionState
+from authflows.flows.passkeys import challenges as passkey_challenges
+from authflows.flows.passkeys import store
 from authflows.flows.sign_in import clerk as sign_in_clerk
 from authflows.flows.sign_in.table import SECOND_FACTOR, Reason, Status
 from authflows.flows.sign_up import attempts as sign_up_attempts
@@ -20,7 +23,14 @@ from authflows.flows.sign_up import verify as sign_up_verify
 from authflows.flows.sign_up.fields import EMAIL, PHONE, requirements
 from authflows.flows.sso import clerk as sso_clerk
 from authflows.flows.sso import connections, sdk
-from authflows.models import InstanceSettings, SignInAttempt, SignUpAttempt, User, Verification
+from authflows.models import (
+    InstanceSettings,
+    Passkey,
+    SignInAttempt,
+    SignUpAttempt,
+    User,
+    Verification,
+)
 
 Json = dict[str, Any]
 IDENTIFIER_NAMES = {"email": "email_address", "phone": "phone_number", "username": "username"}
@@ -49,7 +59,17 @@ def _attribute(enabled: bool, **fields: Any) -> Json:
     }
 
 
-def _attributes(settings: InstanceSettings) -> Json:
+def _passkey_attribute(settings: InstanceSettings, *, second_factor: bool) -> Json:
+    return _attribute(
+        settings.passkeys_enabled,
+        used_for_first_factor=settings.passkey_sign_in,
+        first_factors=["passkey"] if settings.passkey_sign_in else [],
+        used_for_second_factor=second_factor,
+        second_factors=["passkey"] if second_factor else [],
+    )
+
+
+def _attributes(settings: InstanceSettings, *, passkey_second_factor: bool = False) -> Json:
     reqs = requirements(settings)
     email_first = [s for s in settings.passwordless_strategies() if s.startswith("email_")]
     mfa = settings.enabled_mfa_strategies()
@@ -89,6 +109,7 @@ def _attributes(settings: InstanceSettings) -> Json:
             used_for_second_factor="backup_code" in mfa,
             second_factors=["backup_code"],
         ),
+        "passkey": _passkey_attribute(settings, second_factor=passkey_second_factor),
     }
 
 
@@ -111,8 +132,11 @@ def _social() -> Json:
     return entries
 
 
-def environment(settings: InstanceSettings, *, origin: str) -> Json:
-    """GET/PATCH /environment: the Dashboard as Clerk's SDK reads it."""
+def environment(
+    settings: InstanceSettings, *, origin: str, passkey_second_factor: bool = False
+) -> Json:
+    """GET/PATCH /environment: the Dashboard as Clerk's SDK reads it (a passkey as a second
+    factor only for an SDK that takes one: flows/passkeys/clerk.py)."""
     return {
         "object": "environment",
         "id": "env_authflows",
@@ -143,7 +167,8 @@ def environment(settings: InstanceSettings, *, origin: str) -> Json:
             "preferred_sign_in_strategy": "password",
         },
         "user_settings": {
-            "attributes": _attributes(settings),
+            "attributes": _attributes(settings, passkey_second_factor=passkey_second_factor),
+            "passkey_settings": {"allow_autofill": True, "show_sign_in_button": True},
             "sign_in": {"second_factor": {"required": settings.mfa_required}},
             "sign_up": {
                 "captcha_enabled": False,
@@ -210,7 +235,7 @@ def user(account: User) -> Json:
         "web3_wallets": [],
         "external_accounts": [],
         "enterprise_accounts": [],
-        "passkeys": [],
+        "passkeys": [passkey(p) for p in store.listing(account)] if methods.passkey else [],
         "organization_memberships": [],
         "password_enabled": account.has_usable_password(),
         "totp_enabled": methods.totp,
@@ -225,6 +250,45 @@ def user(account: User) -> Json:
         "delete_self_enabled": False,
         "create_organization_enabled": False,
     }
+
+
+def passkey(item: Passkey) -> Json:
+    """One of the user's passkeys (never its key or credential id)."""
+    return {
+        "object": "passkey",
+        "id": clerk_ids.passkey_id(item.pk),
+        "name": item.name,
+        "verification": {
+            "object": "verification",
+            "status": "verified",
+            "strategy": "passkey",
+            "nonce": None,
+            "attempts": None,
+            "expire_at": None,
+            "error": None,
+        },
+        "last_used_at": ms(item.last_used_at),
+        "created_at": ms(item.created_at),
+        "updated_at": ms(item.created_at),
+    }
+
+
+def pending_passkey(passkey_id: str, options: Json) -> Json:
+    """A registration in progress: clerk-js reads the creation options from the nonce."""
+    now = ms(clock.now())
+    return {
+        "object": "passkey",
+        "id": passkey_id,
+        "name": None,
+        "verification": _passkey_verification(options),
+        "last_used_at": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def deleted(object_name: str, object_id: str) -> Json:
+    return {"object": object_name, "id": object_id, "deleted": True}
 
 
 def public_user_data(account: User) -> Json:
@@ -317,6 +381,8 @@ def _sign_in_verifications(attempt: SignInAttempt) -> tuple[Json | None, Json | 
     first_current = current if current and current.purpose in FIRST_FACTOR_PURPOSES else None
     second_current = current if current and current.purpose in SECOND_FACTOR_PURPOSES else None
     status = attempt.status
+    if status == Status.NEEDS_IDENTIFIER:  # waiting for a passkey: nothing verified yet
+        return None, None
     if status == Status.NEEDS_FIRST_FACTOR:
         return _verification(first_current, attempt.first_factor), None
     first = _verification(None, attempt.first_factor or "password", verified=True)
@@ -347,16 +413,37 @@ def _round_trip_verification(trip: sdk.RoundTrip, first: Json | None) -> Json:
 
 
 def _client_trust_state(attempt: SignInAttempt) -> str | None:
-    if attempt.status == Status.NEEDS_FIRST_FACTOR:
+    if attempt.status in (Status.NEEDS_IDENTIFIER, Status.NEEDS_FIRST_FACTOR):
         return None
     if attempt.reason == Reason.CLIENT_TRUST:
         return "known" if attempt.status == Status.COMPLETE else "pending"
     return "known" if attempt.client_trusted else "new"
 
 
+def _passkey_verification(options: Json) -> Json:
+    """A passkey ceremony waiting for the browser: Clerk's SDK parses the request options
+    from `nonce` (JSON) and answers with public_key_credential."""
+    return {
+        "object": "verification",
+        "status": "unverified",
+        "strategy": "passkey",
+        "nonce": json.dumps(options),
+        "attempts": None,
+        "expire_at": ms(clock.now() + passkey_challenges.LIFETIME),
+        "error": None,
+    }
+
+
 def sign_in(
-    ctx: FlowContext, attempt: SignInAttempt, *, created_session_id: str | None = None
+    ctx: FlowContext,
+    attempt: SignInAttempt,
+    *,
+    created_session_id: str | None = None,
+    api_version: str = "",
+    passkey_options: Json | None = None,
 ) -> Json:
+    """The sign-in; `passkey_options` when this answer opens a passkey ceremony, and
+    `api_version` (Clerk's __clerk_api_version) decides whether a passkey is offered."""
     account = attempt.user
     proven = attempt.status != Status.NEEDS_FIRST_FACTOR
     # Under strict enumeration protection nothing about the account shows before the first
@@ -366,7 +453,10 @@ def sign_in(
     trip = sso_clerk.round_trip(ctx, attempt)
     if trip is not None:
         first = _round_trip_verification(trip, first)
-    second_entries = sign_in_clerk.second_factor_entries(ctx, attempt)
+    if passkey_options is not None:
+        ceremony = _passkey_verification(passkey_options)
+        first, second = (first, ceremony) if attempt.status in SECOND_FACTOR else (ceremony, None)
+    second_entries = sign_in_clerk.second_factor_entries(ctx, attempt, api_version=api_version)
     return {
         "object": "sign_in",
         "id": sign_in_clerk.public_id(attempt),

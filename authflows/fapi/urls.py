@@ -9,6 +9,7 @@ app_name = "fapi"
 SIGN_IN = "v1/client/sign_ins/<str:sign_in_id>"
 SIGN_UP = "v1/client/sign_ups/<str:sign_up_id>"
 SESSION = "v1/client/sessions/<str:session_id>"
+PASSKEY = "v1/me/passkeys/<str:passkey_id>"
 
 urlpatterns = [
     path("v1/environment", v.route(GET=v.environment, PATCH=v.environment), name="environment"),
@@ -66,6 +67,17 @@ urlpatterns = [
     ),
     path(f"{SESSION}/end", v.route(POST=v.end_session), name="end"),
     path(f"{SESSION}/remove", v.route(POST=v.end_session), name="remove"),
+    path("v1/me/passkeys", v.route(POST=v.create_passkey), name="passkeys"),
+    path(
+        PASSKEY,
+        v.route(PATCH=v.update_passkey, DELETE=v.delete_passkey),
+        name="passkey",
+    ),
+    path(
+        f"{PASSKEY}/attempt_verification",
+        v.route(POST=v.attempt_passkey_verification),
+        name="passkey-attempt-verification",
+    ),
     path("v1/jwks", v.route(check_origin=False, GET=v.jwks), name="jwks"),
     path(".well-known/jwks.json", v.route(check_origin=False, GET=v.jwks), name="jwks-well-known"),
 ]

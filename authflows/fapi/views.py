@@ -5,6 +5,7 @@ pages' client cookie and session: one browser is one client to both."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from authflows.errors import FlowError
 from authflows.fapi import origin, serializers, tokens
 from authflows.fapi.errors import error_response
 from authflows.flows import clerk_ids, clerk_session
+from authflows.flows.passkeys import clerk as passkeys
 from authflows.flows.sign_in import attempts as sign_in_attempts
 from authflows.flows.sign_in import clerk as sign_in
 from authflows.flows.sign_in.table import Status
@@ -29,6 +31,8 @@ Json = dict[str, Any]
 Handler = Callable[..., Json]
 #: Clerk's SDK sends PATCH and DELETE as POST with ?_method= (no CORS preflight).
 OVERRIDES = ("PATCH", "PUT", "DELETE")
+#: A browser's passkey answer is a few kilobytes at most (attestation certificates included).
+MAX_CREDENTIAL = 64 * 1024
 
 
 def effective_method(request: HttpRequest) -> str:
@@ -62,6 +66,23 @@ def _param(request: AuthRequest, name: str) -> str:
     return request.POST.get(name, "")[:2000]
 
 
+def _api_version(request: AuthRequest) -> str:
+    """Clerk's __clerk_api_version (a date): what the SDK on this page understands."""
+    return request.GET.get("__clerk_api_version", "")[:32]
+
+
+def _credential(request: AuthRequest) -> object:
+    """public_key_credential: the browser's passkey answer as JSON (a few kilobytes at most);
+    anything unreadable is None, which the flow refuses as malformed."""
+    raw = request.POST.get("public_key_credential", "")
+    if not raw or len(raw) > MAX_CREDENTIAL:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
 def _session_json(request: AuthRequest, state: clerk_session.SessionState | None) -> Json | None:
     if state is None:
         return None
@@ -85,9 +106,11 @@ def _client(
     if ctx.client.id is None:
         return None
     if sign_in_json is None and (attempt := sign_in_attempts.current(ctx)) is not None:
-        sign_in_json = serializers.sign_in(ctx, attempt)
+        sign_in_json = serializers.sign_in(ctx, attempt, api_version=_api_version(request))
     elif sign_in_json is None and (done := sso.finished(ctx)) is not None:  # after a callback
-        sign_in_json = serializers.sign_in(ctx, done, created_session_id=_session_id(request))
+        sign_in_json = serializers.sign_in(
+            ctx, done, created_session_id=_session_id(request), api_version=_api_version(request)
+        )
     if sign_up_json is None and (pending := sign_up_attempts.current(ctx)) is not None:
         sign_up_json = serializers.sign_up(ctx, pending)
     return serializers.client(
@@ -108,10 +131,18 @@ def _session_id(request: AuthRequest) -> str | None:
     return state.id if state else None
 
 
-def _sign_in_answer(request: AuthRequest, attempt: SignInAttempt) -> Json:
+def _sign_in_answer(
+    request: AuthRequest, attempt: SignInAttempt, passkey_options: Json | None = None
+) -> Json:
     done = attempt.status == Status.COMPLETE
     created = _session_id(request) if done else None
-    data = serializers.sign_in(request.flow, attempt, created_session_id=created)
+    data = serializers.sign_in(
+        request.flow,
+        attempt,
+        created_session_id=created,
+        api_version=_api_version(request),
+        passkey_options=passkey_options,
+    )
     return _envelope(request, data, sign_in_json=data)
 
 
@@ -126,7 +157,12 @@ def _sign_up_answer(request: AuthRequest, attempt: SignUpAttempt) -> Json:
 
 
 def environment(request: AuthRequest) -> Json:
-    return serializers.environment(request.flow.settings, origin=origin.own_origin(request))
+    ctx = request.flow
+    return serializers.environment(
+        ctx.settings,
+        origin=origin.own_origin(request),
+        passkey_second_factor=passkeys.second_factor_offered(ctx, _api_version(request)),
+    )
 
 
 def read_client(request: AuthRequest) -> Json:
@@ -145,7 +181,7 @@ def end_client_sessions(request: AuthRequest) -> Json:
 
 
 def create_sign_in(request: AuthRequest) -> Json:
-    attempt = sign_in.create(
+    attempt, options = sign_in.create(
         request.flow,
         identifier=_param(request, "identifier"),
         password=request.POST.get("password", "")[:512],
@@ -153,7 +189,7 @@ def create_sign_in(request: AuthRequest) -> Json:
         redirect_url=_param(request, "redirect_url"),
         complete_url=_param(request, "action_complete_redirect_url"),
     )
-    return _sign_in_answer(request, attempt)
+    return _sign_in_answer(request, attempt, passkey_options=options)
 
 
 def read_sign_in(request: AuthRequest, sign_in_id: str) -> Json:
@@ -168,7 +204,7 @@ def _identification(request: AuthRequest) -> str:
 
 def prepare_first_factor(request: AuthRequest, sign_in_id: str) -> Json:
     attempt = sign_in.by_id(request.flow, sign_in_id)
-    attempt = sign_in.prepare_first(
+    attempt, options = sign_in.prepare_first(
         request.flow,
         attempt,
         _param(request, "strategy"),
@@ -176,33 +212,43 @@ def prepare_first_factor(request: AuthRequest, sign_in_id: str) -> Json:
         redirect_url=_param(request, "redirect_url"),
         complete_url=_param(request, "action_complete_redirect_url"),
     )
-    return _sign_in_answer(request, attempt)
+    return _sign_in_answer(request, attempt, passkey_options=options)
 
 
 def attempt_first_factor(request: AuthRequest, sign_in_id: str) -> Json:
     attempt = sign_in.by_id(request.flow, sign_in_id)
-    sign_in.attempt_first(
+    attempt = sign_in.attempt_first(
         request.flow,
         attempt,
         _param(request, "strategy"),
         code=_param(request, "code"),
         password=request.POST.get("password", "")[:512],
+        credential=_credential(request),
     )
     return _sign_in_answer(request, attempt)
 
 
 def prepare_second_factor(request: AuthRequest, sign_in_id: str) -> Json:
     attempt = sign_in.by_id(request.flow, sign_in_id)
-    sign_in.prepare_second(
-        request.flow, attempt, _param(request, "strategy"), identification=_identification(request)
+    options = sign_in.prepare_second(
+        request.flow,
+        attempt,
+        _param(request, "strategy"),
+        identification=_identification(request),
+        api_version=_api_version(request),
     )
-    return _sign_in_answer(request, attempt)
+    return _sign_in_answer(request, attempt, passkey_options=options)
 
 
 def attempt_second_factor(request: AuthRequest, sign_in_id: str) -> Json:
     attempt = sign_in.by_id(request.flow, sign_in_id)
     sign_in.attempt_second(
-        request.flow, attempt, _param(request, "strategy"), _param(request, "code")
+        request.flow,
+        attempt,
+        _param(request, "strategy"),
+        _param(request, "code"),
+        credential=_credential(request),
+        api_version=_api_version(request),
     )
     return _sign_in_answer(request, attempt)
 
@@ -259,6 +305,31 @@ def attempt_verification(request: AuthRequest, sign_up_id: str) -> Json:
         request.flow, attempt, _param(request, "strategy"), _param(request, "code")
     )
     return _sign_up_answer(request, attempt)
+
+
+# --- the user's passkeys (/me/passkeys) ----------------------------------------------------------
+
+
+def create_passkey(request: AuthRequest) -> Json:
+    """user.createPasskey(), first call: the creation options in verification.nonce."""
+    passkey_id, options = passkeys.start_registration(request.flow)
+    return _envelope(request, serializers.pending_passkey(passkey_id, options))
+
+
+def attempt_passkey_verification(request: AuthRequest, passkey_id: str) -> Json:
+    """user.createPasskey(), second call: the browser's new credential."""
+    added = passkeys.finish_registration(request.flow, passkey_id, _credential(request))
+    return _envelope(request, serializers.passkey(added))
+
+
+def update_passkey(request: AuthRequest, passkey_id: str) -> Json:
+    renamed = passkeys.rename(request.flow, passkey_id, _param(request, "name"))
+    return _envelope(request, serializers.passkey(renamed))
+
+
+def delete_passkey(request: AuthRequest, passkey_id: str) -> Json:
+    passkeys.remove(request.flow, passkey_id)
+    return _envelope(request, serializers.deleted("passkey", passkey_id))
 
 
 # --- sessions and tokens ---------------------------------------------------------------------

@@ -36,6 +36,15 @@ def identification_id(kind: str, value: str) -> str:
     return opaque("idn", kind, value)
 
 
+def passkey_id(pk: int) -> str:
+    return opaque("passkey", "passkey", pk)
+
+
+def pending_passkey_id(user_pk: int) -> str:
+    """A registration in progress (its challenge, not this id, binds the answer to it)."""
+    return opaque("passkey", "pending", user_pk)
+
+
 def user_id(pk: int) -> str:
     """A user: the `sub` of session tokens; other backends map it to their users."""
     return f"user_{pk}"

@@ -6,7 +6,7 @@ import { resolve } from 'node:path'
 import { defineConfig } from 'vite'
 import react from '@vitejs/plugin-react'
 
-const pages = ['index', 'client-trust', 'mfa', 'legacy', 'vanilla', 'sign-up', 'email-code', 'status', 'sso', 'sso-callback']
+const pages = ['index', 'client-trust', 'mfa', 'legacy', 'vanilla', 'sign-up', 'email-code', 'status', 'sso', 'sso-callback', 'passkeys']
 
 export default defineConfig({
   base: '/static/clerk-app/',

@@ -11,6 +11,14 @@ from django.test import Client
 
 from tests.conftest import PASSWORD
 
+# The passkey fixtures (a user with a passkey, the software authenticator) for test_passkeys.
+from tests.passkeys.conftest import (  # noqa: F401
+    authenticator,
+    passkeys_on,
+    signed_in,
+    with_passkey,
+)
+
 ORIGIN = "http://testserver"
 VERSIONS = "__clerk_api_version=2026-08-20&_clerk_js_version=6.40.0"
 
@@ -18,14 +26,22 @@ VERSIONS = "__clerk_api_version=2026-08-20&_clerk_js_version=6.40.0"
 class Fapi:
     """One browser's Clerk SDK: its cookies, the same-origin headers a browser adds."""
 
-    def __init__(self, client: Client, *, origin: str = ORIGIN, site: str = "same-origin"):
+    def __init__(
+        self,
+        client: Client,
+        *,
+        origin: str = ORIGIN,
+        site: str = "same-origin",
+        versions: str = VERSIONS,
+    ):
         self.client = client
+        self.versions = versions
         self.headers = {"Origin": origin, "Sec-Fetch-Site": site} if origin else {}
         if not origin and site:
             self.headers = {"Sec-Fetch-Site": site}
 
     def _url(self, path: str, method: str = "") -> str:
-        query = VERSIONS + (f"&_method={method}" if method else "")
+        query = self.versions + (f"&_method={method}" if method else "")
         return f"/__clerk/v1/{path}?{query}"
 
     def get(self, path: str) -> Any:

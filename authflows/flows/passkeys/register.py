@@ -57,6 +57,12 @@ def options(ctx: FlowContext) -> dict[str, Any]:
 
 def register(ctx: FlowContext, data: object, *, name: str = "") -> Screen:
     """Check the browser's new passkey and keep it; the owner gets an email."""
+    add_passkey(ctx, data, name=name)
+    return Screen(redirect=reverse("authflows:account") + "#passkeys", message=_("Passkey added."))
+
+
+def add_passkey(ctx: FlowContext, data: object, *, name: str = "") -> Passkey:
+    """The new passkey, checked and kept (the account page and Clerk's /me/passkeys)."""
     user = _require(ctx)
     cleaned = store.clean_name(name)
     try:
@@ -84,5 +90,4 @@ def register(ctx: FlowContext, data: object, *, name: str = "") -> Screen:
         if error.code == "form_code_incorrect":
             raise refusal("passkey_registration_failed") from None
         raise
-    store.add(ctx, user, found[0], name=cleaned)
-    return Screen(redirect=reverse("authflows:account") + "#passkeys", message=_("Passkey added."))
+    return store.add(ctx, user, found[0], name=cleaned)

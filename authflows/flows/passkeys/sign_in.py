@@ -40,9 +40,16 @@ def _require_first_factor(ctx: FlowContext) -> None:
 
 
 def sign_in(ctx: FlowContext, data: object, *, redirect_url: str = "") -> Screen:
-    """Check the browser's answer and sign its user in. An unknown passkey, a wrong
-    signature, a missing user verification or a counter that went backwards get one answer,
-    whatever the reason; failures for a known passkey count toward its owner's lock."""
+    """Check the browser's answer and sign its user in."""
+    attempt = pass_first_factor(ctx, data, redirect_url=redirect_url)
+    return Screen(status=attempt.status, redirect=finish.finalize(ctx, attempt))
+
+
+def pass_first_factor(ctx: FlowContext, data: object, *, redirect_url: str = "") -> SignInAttempt:
+    """Check the browser's answer: the attempt of its user, completed (the caller signs the
+    session in). An unknown passkey, a wrong signature, a missing user verification or a
+    counter that went backwards get one answer, whatever the reason; failures for a known
+    passkey count toward its owner's lock."""
     _require_first_factor(ctx)
     answer = read(data)
     passkey = store.find(answer.credential_id)
@@ -56,12 +63,11 @@ def sign_in(ctx: FlowContext, data: object, *, redirect_url: str = "") -> Screen
     policy.after_first_factor(ctx, attempt, Strategy.PASSKEY)
     trust.trust_client(ctx, user, strategy=Strategy.PASSKEY)
     finish.settle(ctx, attempt)
-    return Screen(status=attempt.status, redirect=finish.finalize(ctx, attempt))
+    return attempt
 
 
-def _second_factor_attempt(ctx: FlowContext) -> SignInAttempt:
+def _second_factor_attempt(attempt: SignInAttempt | None) -> SignInAttempt:
     """The attempt waiting for a second factor that offers passkeys (MFA, not client trust)."""
-    attempt = attempts.current(ctx)
     if attempt is None or attempt.status != Status.NEEDS_SECOND_FACTOR or attempt.user is None:
         raise FlowError("sign_in_expired", field="passkey")
     if Strategy.PASSKEY not in second_factor.supported(attempt):
@@ -69,9 +75,10 @@ def _second_factor_attempt(ctx: FlowContext) -> SignInAttempt:
     return attempt
 
 
-def second_factor_options(ctx: FlowContext) -> dict[str, Any]:
-    """The options of a passkey as the second factor: only the user's own passkeys."""
-    attempt = _second_factor_attempt(ctx)
+def second_factor_options(ctx: FlowContext, attempt: SignInAttempt | None = None) -> dict[str, Any]:
+    """The options of a passkey as the second factor: only the user's own passkeys. The
+    pages ask for this client's current attempt; Clerk's Frontend API names it."""
+    attempt = _second_factor_attempt(attempt or attempts.current(ctx))
     assert attempt.user is not None
     challenge = challenges.issue(
         Purpose.SECOND_FACTOR, client_id=ctx.client.ensure(), sign_in=attempt
@@ -80,10 +87,13 @@ def second_factor_options(ctx: FlowContext) -> dict[str, Any]:
     return relying_party.request_options(rp, challenge=challenge, allow=store.keys_of(attempt.user))
 
 
-def verify_second_factor(ctx: FlowContext, data: object) -> Screen:
-    """Check the passkey answer of factor-two through the same step as a code (the gate,
-    the client trusted, the attempt completed once; a reset goes on to the new password)."""
-    attempt = _second_factor_attempt(ctx)
+def pass_second_factor(
+    ctx: FlowContext, data: object, attempt: SignInAttempt | None = None
+) -> SignInAttempt:
+    """Check the passkey answer of a second factor through the same step as a code (the
+    gate, the client trusted, the attempt completed once; a reset goes on to the new
+    password). Factor-two's script and Clerk's attempt_second_factor both end here."""
+    attempt = _second_factor_attempt(attempt or attempts.current(ctx))
     answer = read(data)
     passkey = store.find(answer.credential_id)
     run = AssertionCheck(
@@ -91,4 +101,10 @@ def verify_second_factor(ctx: FlowContext, data: object) -> Screen:
     )
     with explained(ctx, run):
         second_factor.verify(ctx, attempt, Strategy.PASSKEY, "", check=run, secret=CHECKED)
+    return attempt
+
+
+def verify_second_factor(ctx: FlowContext, data: object) -> Screen:
+    """Factor-two's passkey answer, and where the browser goes next."""
+    attempt = pass_second_factor(ctx, data)
     return Screen(status=attempt.status, redirect=finish.next_url(ctx, attempt))

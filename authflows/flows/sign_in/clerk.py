@@ -7,10 +7,12 @@ completes the attempt signs the session in at once, as Clerk creates the session
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from authflows.context import FlowContext
 from authflows.errors import FlowError
 from authflows.flows import clerk_ids, clerk_session
+from authflows.flows.passkeys import clerk as clerk_passkeys
 from authflows.flows.screens import mask_email, mask_phone
 from authflows.flows.sign_in import (
     attempts,
@@ -74,35 +76,39 @@ def create(
     strategy: str = "",
     redirect_url: str = "",
     complete_url: str = "",
-) -> SignInAttempt:
+) -> tuple[SignInAttempt, dict[str, Any] | None]:
     """POST /client/sign_ins: identifier and password (signIn.password(), the legacy
     create({identifier, password})), the identifier alone, with a strategy that sends at
-    once (email_code, phone_code, email_link, reset_password_*), or with an identity
-    provider's strategy (authflows.flows.sso.clerk)."""
+    once (email_code, phone_code, email_link, reset_password_*), with an identity provider's
+    strategy (authflows.flows.sso.clerk), or strategy=passkey with no identifier (then the
+    passkey's request options come along)."""
     if ctx.user is not None:
         raise FlowError("session_exists")
     if sso.is_sso(strategy):
-        return sso.create(
+        started = sso.create(
             ctx,
             strategy=strategy,
             identifier=identifier,
             redirect_url=redirect_url,
             complete_url=complete_url,
         )
+        return started, None
     chosen = _strategy(strategy) if strategy else None
+    if chosen is Strategy.PASSKEY:
+        return clerk_passkeys.start_sign_in(ctx, redirect_url=redirect_url)
     if password or chosen is Strategy.PASSWORD:
         attempt = identify.password(
             ctx, identifier=identifier, password=password, redirect_url=redirect_url
         )
         complete(ctx, attempt)
-        return attempt
+        return attempt, None
     reset_asked = chosen is not None and chosen.is_reset
     attempt = identify.create(
         ctx, identifier=identifier, redirect_url=redirect_url, reset=reset_asked
     )
     if chosen is not None and chosen.sends:
         prepare_first(ctx, attempt, chosen)
-    return attempt
+    return attempt, None
 
 
 def prepare_first(
@@ -113,14 +119,17 @@ def prepare_first(
     identification: str = "",
     redirect_url: str = "",
     complete_url: str = "",
-) -> SignInAttempt:
+) -> tuple[SignInAttempt, dict[str, Any] | None]:
     """prepare_first_factor: send the code or link, or arm enterprise_sso's round trip. A
     reset code asked for on a plain attempt starts the forgotten-password reset for the same
-    identifier (a new attempt)."""
+    identifier (a new attempt). A passkey (on an attempt waiting for one) gets new request
+    options."""
     if sso.is_sso(strategy):
         sso.prepare(ctx, attempt, strategy, redirect_url=redirect_url, complete_url=complete_url)
-        return attempt
+        return attempt, None
     chosen = _strategy(strategy)
+    if chosen is Strategy.PASSKEY:
+        return attempt, clerk_passkeys.prepare_first(ctx, attempt)
     if chosen.is_reset and attempt.reason != Reason.RESET_PASSWORD:
         attempt = identify.create(
             ctx, identifier=attempt.identifier, redirect_url=attempt.redirect_url, reset=True
@@ -128,31 +137,64 @@ def prepare_first(
     _check_identification(ctx, attempt, chosen, identification)
     again = first_factor.pending(ctx, attempt, chosen) is not None
     first_factor.prepare(ctx, attempt, chosen, resend=again)
-    return attempt
+    return attempt, None
 
 
 def attempt_first(
-    ctx: FlowContext, attempt: SignInAttempt, strategy: str, *, code: str, password: str
-) -> None:
-    """attempt_first_factor: a code, a reset code, or the password."""
+    ctx: FlowContext,
+    attempt: SignInAttempt,
+    strategy: str,
+    *,
+    code: str,
+    password: str,
+    credential: object = None,
+) -> SignInAttempt:
+    """attempt_first_factor: a code, a reset code, the password, or a passkey's answer
+    (whose completed attempt, its owner's, is the one answered)."""
     chosen = _strategy(strategy, field="code")
-    first_factor.verify(ctx, attempt, chosen, password if chosen is Strategy.PASSWORD else code)
+    if chosen is Strategy.PASSKEY:
+        attempt = clerk_passkeys.attempt_first(ctx, attempt, credential)
+    else:
+        first_factor.verify(ctx, attempt, chosen, password if chosen is Strategy.PASSWORD else code)
     complete(ctx, attempt)
+    return attempt
 
 
 def prepare_second(
-    ctx: FlowContext, attempt: SignInAttempt, strategy: str, *, identification: str = ""
-) -> None:
+    ctx: FlowContext,
+    attempt: SignInAttempt,
+    strategy: str,
+    *,
+    identification: str = "",
+    api_version: str = "",
+) -> dict[str, Any] | None:
     """prepare_second_factor: the client-trust code, or the MFA SMS (TOTP and backup codes
-    send nothing). Asked again, it is "I need a new code" (after the cool-down)."""
+    send nothing). Asked again, it is "I need a new code" (after the cool-down). A passkey
+    returns its request options (Clerk's SDK reads them from the verification's nonce)."""
     chosen = _strategy(strategy)
+    if chosen is Strategy.PASSKEY:
+        return clerk_passkeys.prepare_second(ctx, attempt, api_version)
     _check_identification(ctx, attempt, chosen, identification)
     again = second_factor.pending(ctx, attempt, chosen) is not None
     second_factor.prepare(ctx, attempt, chosen, resend=again)
+    return None
 
 
-def attempt_second(ctx: FlowContext, attempt: SignInAttempt, strategy: str, code: str) -> None:
-    second_factor.verify(ctx, attempt, _strategy(strategy, field="code"), code)
+def attempt_second(
+    ctx: FlowContext,
+    attempt: SignInAttempt,
+    strategy: str,
+    code: str,
+    *,
+    credential: object = None,
+    api_version: str = "",
+) -> None:
+    """attempt_second_factor: a code, or a passkey's answer (public_key_credential)."""
+    chosen = _strategy(strategy, field="code")
+    if chosen is Strategy.PASSKEY:
+        clerk_passkeys.attempt_second(ctx, attempt, credential, api_version)
+    else:
+        second_factor.verify(ctx, attempt, chosen, code)
     complete(ctx, attempt)
 
 
@@ -225,13 +267,19 @@ def _reset_offer(ctx: FlowContext, attempt: SignInAttempt) -> list[Strategy]:
         return []
 
 
-def second_factor_entries(ctx: FlowContext, attempt: SignInAttempt) -> list[FactorEntry]:
-    """supported_second_factors: the MFA methods, or the client-trust code."""
+def second_factor_entries(
+    ctx: FlowContext, attempt: SignInAttempt, *, api_version: str = ""
+) -> list[FactorEntry]:
+    """supported_second_factors: the MFA methods, or the client-trust code. A passkey only
+    for a caller that takes it (flows/passkeys/clerk.py)."""
     if attempt.status not in SECOND_FACTOR:
         return []
     user = attempt.user
     entries = []
-    for strategy in second_factor.supported(attempt):
+    offered = second_factor.supported(attempt)
+    if not clerk_passkeys.second_factor_offered(ctx, api_version):
+        offered = [s for s in offered if s is not Strategy.PASSKEY]
+    for strategy in offered:
         phone = strategy.base is Strategy.PHONE_CODE
         address = (user.phone if phone else user.email) if user else ""
         masked = (mask_phone if phone else mask_email)(address or "")
