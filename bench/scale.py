@@ -48,7 +48,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import children, cpu_by_pid, cpu_spent  # noqa: E402
+from bench.processes import children, cpu_by_pid, cpu_spent  # noqa: E402
 from deploy.check import Browser, Processes, free_port, wait_for_port, wait_until  # noqa: E402
 
 PY = sys.executable
