@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Error as PlaywrightError
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_SCRIPT = ROOT / "clients" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -120,11 +121,22 @@ class Accessibility:
         if page in self.without_scripts:
             self.audit_copy(page)
             return
-        path = urlsplit(page.url).path
-        arguments = {"force": force, "admin": path.startswith("/admin/")}
-        result = page.evaluate(AXE_RUN, {**arguments, "exceptions": DJANGO_ADMIN_EXCEPTIONS})
+        try:
+            result = self._run(page, force=force)
+        except PlaywrightError as error:
+            # A navigation replaced the document while it was being checked (a form's post
+            # landing as the check began): check the document that replaced it.
+            if "Execution context was destroyed" not in str(error):
+                raise
+            page.wait_for_load_state()
+            result = self._run(page, force=force)
         if result is not None:
             self._record(page, result["id"], result["violations"])
+
+    def _run(self, page: Page, *, force: bool) -> dict | None:
+        path = urlsplit(page.url).path
+        arguments = {"force": force, "admin": path.startswith("/admin/")}
+        return page.evaluate(AXE_RUN, {**arguments, "exceptions": DJANGO_ADMIN_EXCEPTIONS})
 
     def audit_copy(self, page: Page) -> None:
         """Check a page that runs no scripts through a copy of its document."""
