@@ -5,10 +5,19 @@ Compared with Django's cached_db engine it saves queries on the sign-in path:
   fails the INSERT and a new key is drawn);
 - rotating the key at sign-in (cycle_key) renames the row in the same UPDATE that saves it;
 - no transaction/savepoint is opened around the single statement.
+
+A session that belongs to no one yet (a sign-in or sign-up in progress) lives in the shared
+cache only, with no row: a stranger's visit writes nothing to the database, and a sign-in that
+needs a second step costs no session INSERT. Its key is longer (ANONYMOUS_KEY_LENGTH), so a
+request knows where to look. When the cache can't be reached as it is saved, it gets a row
+like any other. Once it gains a user (sign-in, or a task before sign-in completes) it moves to
+the database under a new key. A cache restart ends the sign-ins and sign-ups in progress (the
+visitor starts again); signed-in sessions are rows and are not affected.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -20,15 +29,28 @@ from django.db import DatabaseError, IntegrityError
 from django.utils.crypto import get_random_string
 
 from authflows import clock
+from authflows.cache import CacheUnavailable
 from authflows.models import UserSession
 
 CLIENT_ID_SESSION_KEY = "_authflows_client_id"
 META_SESSION_KEY = "_authflows_meta"
+#: Sessions held in the database have 32-character keys; those held in the cache, 40.
+DATABASE_KEY_LENGTH = 32
+ANONYMOUS_KEY_LENGTH = 40
+ANONYMOUS_CACHE_PREFIX = "authflows.anonymous-session:"
+#: The cache alias that holds them: the one that says when Redis is down (authflows.cache).
+ANONYMOUS_CACHE_ALIAS = "default"
+
+
+def _anonymous_key(session_key: str | None) -> bool:
+    return session_key is not None and len(session_key) == ANONYMOUS_KEY_LENGTH
 
 
 class SessionStore(CachedDBStore):
     cache_key_prefix = "authflows.session"
     _rotated_from: str | None = None
+    #: The session was read from (or written to) the cache alone, with no row.
+    _held_in_cache = False
     # SessionBase and the cached_db engine have these, outside Django's type stubs.
     _session: dict[str, Any]
     _cache: BaseCache
@@ -40,17 +62,37 @@ class SessionStore(CachedDBStore):
         return UserSession
 
     def _get_new_session_key(self) -> str:
-        return get_random_string(32, VALID_KEY_CHARS)
+        data = getattr(self, "_session_cache", None) or {}
+        length = DATABASE_KEY_LENGTH if self._user_id(data) else ANONYMOUS_KEY_LENGTH
+        return get_random_string(length, VALID_KEY_CHARS)
 
-    def _row_fields(self, data: dict[str, Any]) -> dict[str, Any]:
+    @staticmethod
+    def _user_id(data: dict[str, Any]) -> int | None:
         # A pending session (a task before sign-in completes) belongs to its user too, so
         # "end every session" after a password reset ends it as well.
         user_id = data.get("_auth_user_id") or data.get("authflows_pending_user")
+        return int(user_id) if user_id else None
+
+    def load(self) -> dict[str, Any]:
+        key = self._session_key
+        if _anonymous_key(key):
+            try:
+                data = caches[ANONYMOUS_CACHE_ALIAS].get(ANONYMOUS_CACHE_PREFIX + str(key))
+            except CacheUnavailable:
+                data = None
+            if data is not None:
+                self._held_in_cache = True
+                return data
+        # A database row (an anonymous one too, saved while the cache was down).
+        self._held_in_cache = False
+        return super().load()
+
+    def _row_fields(self, data: dict[str, Any]) -> dict[str, Any]:
         meta = data.get(META_SESSION_KEY) or {}
         return {
             "session_data": self.encode(data),
             "expire_date": self.get_expiry_date(),
-            "user_id": int(user_id) if user_id else None,
+            "user_id": self._user_id(data),
             "client_id": data.get(CLIENT_ID_SESSION_KEY),
             "ip": meta.get("ip"),
             "user_agent": (meta.get("ua") or "")[:512],
@@ -67,10 +109,21 @@ class SessionStore(CachedDBStore):
 
     def save(self, must_create: bool = False) -> None:
         if self.session_key is None:
+            if self._rotated_from and self._held_in_cache:
+                self._forget_anonymous(self._rotated_from)
+                self._rotated_from = None
             if self._rotated_from and self._rename_on_save():
                 return
             return self.create()
         data = self._get_session(no_load=must_create)
+        if _anonymous_key(self.session_key) and (must_create or self._held_in_cache):
+            if self._user_id(data) is not None:  # it gained a user: a row, under a new key
+                self._forget_anonymous(self.session_key)
+                self._session_key = None
+                return self.create()
+            if self._save_anonymous(data, must_create=must_create):
+                return
+            must_create = True  # the cache is down: a row holds it
         fields = self._row_fields(data)
         if must_create:
             try:
@@ -87,6 +140,36 @@ class SessionStore(CachedDBStore):
             if not updated:
                 raise UpdateError
         self._cache.set(self.cache_key, data, self.get_expiry_age())
+
+    def _save_anonymous(self, data: dict[str, Any], *, must_create: bool) -> bool:
+        """Keep a session that belongs to no one in the cache; False when the cache is down."""
+        cache = caches[ANONYMOUS_CACHE_ALIAS]
+        key, age = ANONYMOUS_CACHE_PREFIX + str(self.session_key), self.get_expiry_age()
+        try:
+            if must_create:
+                if not cache.add(key, data, age):
+                    raise CreateError
+            else:
+                cache.set(key, data, age)
+        except CacheUnavailable:
+            self._held_in_cache = False
+            return False
+        self._held_in_cache = True
+        return True
+
+    def _forget_anonymous(self, session_key: str) -> None:
+        with contextlib.suppress(CacheUnavailable):  # then it expires with its lifetime
+            caches[ANONYMOUS_CACHE_ALIAS].delete(ANONYMOUS_CACHE_PREFIX + session_key)
+        self._held_in_cache = False
+
+    def delete(self, session_key: str | None = None) -> None:
+        key = self.session_key if session_key is None else session_key
+        if _anonymous_key(key):
+            held = self._held_in_cache and key == self.session_key
+            self._forget_anonymous(str(key))
+            if held:
+                return
+        super().delete(session_key)
 
     def _rename_on_save(self) -> bool:
         old_key, self._rotated_from = self._rotated_from, None
