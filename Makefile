@@ -172,6 +172,7 @@ check-deploy: $(RUNTIME)
 	DEBUG=false SECRET_KEY=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(50))") \
 	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-auth.example.com} \
 	DATABASE_URL=$${DATABASE_URL:-sqlite:///$$empty/check-deploy.sqlite3} \
+	CACHE_URL=$${CACHE_URL:-redis://127.0.0.1:6379/0} \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 # The README's deploy recipe (Procfile: release, web, worker, scheduler) on loopback with

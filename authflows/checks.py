@@ -6,6 +6,8 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.checks import CheckMessage, Tags, Warning, register
 from django.db import DatabaseError
 
@@ -70,5 +72,24 @@ def check_public_origin(
             hint="Set PUBLIC_ORIGIN to the site's public scheme and host, e.g. "
             "https://id.example.com.",
             id="authflows.W003",
+        )
+    ]
+
+
+@register(Tags.caches, deploy=True)
+def check_shared_cache(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    """Rate limits, failed-attempt counts and sessions that belong to no one yet (sign-ins in
+    progress) live in the cache: every process of the site must share it."""
+    if settings.DEBUG or not isinstance(caches["default"], LocMemCache):
+        return []
+    return [
+        Warning(
+            "CACHE_URL is not set: each process keeps its own rate limits, failed-attempt "
+            "counts and sign-ins in progress, so with more than one process the limits "
+            "multiply and a sign-in can lose its second step.",
+            hint="Set CACHE_URL to your Redis server, e.g. redis://127.0.0.1:6379/0.",
+            id="authflows.W004",
         )
     ]

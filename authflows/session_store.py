@@ -25,7 +25,8 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
 from django.core.cache import BaseCache, caches
-from django.db import DatabaseError, IntegrityError
+from django.core.cache.backends.dummy import DummyCache
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils.crypto import get_random_string
 
 from authflows import clock
@@ -145,21 +146,30 @@ class SessionStore(CachedDBStore):
         """Keep a session that belongs to no one in the cache; False when the cache is down."""
         cache = caches[ANONYMOUS_CACHE_ALIAS]
         key, age = ANONYMOUS_CACHE_PREFIX + str(self.session_key), self.get_expiry_age()
-        try:
-            if must_create:
-                if not cache.add(key, data, age):
-                    raise CreateError
-            else:
-                cache.set(key, data, age)
-        except CacheUnavailable:
-            self._held_in_cache = False
-            return False
-        self._held_in_cache = True
-        return True
+        # A cache that keeps nothing, or an add() refused (40 random characters never
+        # collide; a cache that failed to store): the database holds the session.
+        stored = False
+        if not isinstance(cache, DummyCache):
+            try:
+                if must_create:
+                    stored = cache.add(key, data, age)
+                else:
+                    cache.set(key, data, age)
+                    stored = True
+            except CacheUnavailable:
+                stored = False
+        self._held_in_cache = stored
+        return stored
 
     def _forget_anonymous(self, session_key: str) -> None:
-        with contextlib.suppress(CacheUnavailable):  # then it expires with its lifetime
-            caches[ANONYMOUS_CACHE_ALIAS].delete(ANONYMOUS_CACHE_PREFIX + session_key)
+        """Delete the cached session once the request's transaction commits: a request that
+        fails or dies before then leaves the browser its session, as it leaves the rows."""
+
+        def forget() -> None:
+            with contextlib.suppress(CacheUnavailable):  # then it expires with its lifetime
+                caches[ANONYMOUS_CACHE_ALIAS].delete(ANONYMOUS_CACHE_PREFIX + session_key)
+
+        transaction.on_commit(forget)
         self._held_in_cache = False
 
     def delete(self, session_key: str | None = None) -> None:

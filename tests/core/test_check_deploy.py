@@ -23,11 +23,12 @@ def run_check(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedP
         "ALLOWED_HOSTS": "example.com",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
         "PUBLIC_ORIGIN": "https://example.com",
+        "CACHE_URL": "redis://127.0.0.1:6379/0",  # named, not reached by the check
         **extra,
     }
     return subprocess.run(
         [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), *args],
-        env=env,
+        env={name: value for name, value in env.items() if value},  # "" leaves it unset
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -85,3 +86,10 @@ def test_production_sms_default_sends_nothing_and_prints_nothing(capsys):
     with pytest.raises(SMSNotConfigured):
         NotConfiguredBackend().send(to="+14155550100", body="123456 is your code")
     assert "123456" not in capsys.readouterr().out
+
+
+def test_check_deploy_warns_when_the_cache_is_not_shared(tmp_path):
+    """Without CACHE_URL each process would keep its own limits and sign-ins in progress."""
+    result = run_check(tmp_path, "check", "--deploy", "--fail-level", "WARNING", CACHE_URL="")
+    assert result.returncode != 0
+    assert "authflows.W004" in result.stdout + result.stderr

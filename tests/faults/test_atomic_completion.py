@@ -68,6 +68,8 @@ def site(tmp_path: Path) -> Iterator[dict[str, str]]:
         "STATIC_ROOT": str(tmp_path / "static"),
         "BEHIND_TLS_PROXY": "true",
         "TASK_BACKEND": "database",
+        # A shared cache, as in production: a sign-in in progress outlives a worker's crash.
+        "CACHE_URL": os.environ.get("CACHE_URL") or "redis://127.0.0.1:6379/1",
     }
     try:
         steps = (

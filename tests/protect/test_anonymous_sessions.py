@@ -32,6 +32,7 @@ def session_key(browser: Client) -> str:
     return browser.cookies["sessionid"].value
 
 
+@pytest.mark.django_db(transaction=True)  # the cached copy goes when the request commits
 def test_a_sign_in_waiting_for_its_code_writes_no_session_row(client, user, mailoutbox):
     assert sign_in(client, "ada@example.com")["Location"] == "/sign-in/client-trust/"
     pending = session_key(client)
