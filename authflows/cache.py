@@ -31,8 +31,9 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from django.conf import settings
 from django.core.cache import BaseCache, caches
@@ -81,13 +82,34 @@ class ProcessCopy(Generic[T]):
     at its next use. A copy is kept at most COPY_MAX_AGE seconds; without Redis, every use
     reads the database."""
 
+    _every: ClassVar[list[ProcessCopy[Any]]] = []
+
     def __init__(self, key: str, read: Callable[[], T]) -> None:
         self.key, self.read = key, read
         self._held: tuple[str, T, float] | None = None
+        ProcessCopy._every.append(self)
+
+    @classmethod
+    @contextlib.contextmanager
+    def versions_read_at_once(cls) -> Iterator[None]:
+        """Around a request: every copy's version key in one round trip (MGET), used by each
+        get() of the request; a forget() in the request drops its key from it."""
+        keys = [held.key for held in cls._every]
+        found = copies().get_many(keys)
+        token = _request_versions.set({key: found.get(key) for key in keys})
+        try:
+            yield
+        finally:
+            _request_versions.reset(token)
 
     def get(self) -> T:
         shared = copies()
-        version, held = shared.get(self.key), self._held
+        versions = _request_versions.get()
+        if versions is not None and self.key in versions:
+            version = versions[self.key]
+        else:
+            version = shared.get(self.key)
+        held = self._held
         if held and version is not None and held[0] == version and time.monotonic() < held[2]:
             return held[1]
         value = self.read()
@@ -96,13 +118,24 @@ class ProcessCopy(Generic[T]):
             version = secrets.token_hex(8)
             if not shared.add(self.key, version, timeout=None):
                 return value  # another process read at the same time: keep neither
+            if versions is not None:
+                versions[self.key] = version
         self._held = (version, value, time.monotonic() + COPY_MAX_AGE)
         return value
 
     def forget(self) -> None:
         self._held = None
+        versions = _request_versions.get()
+        if versions is not None:
+            versions.pop(self.key, None)
         copies().delete(self.key)
         transaction.on_commit(lambda: copies().delete(self.key))
+
+
+#: The version keys read at the start of the current request (ProcessCopy).
+_request_versions: ContextVar[dict[str, Any] | None] = ContextVar(
+    "authflows_request_versions", default=None
+)
 
 
 class CacheUnavailable(Exception):

@@ -14,10 +14,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonR
 from django.shortcuts import render
 
 from authflows import faults, observability
-from authflows.cache import CacheUnavailable
+from authflows.cache import CacheUnavailable, ProcessCopy
 from authflows.errors import FlowError, RateLimited
 from authflows.flows import activation, gate
-from authflows.http import flow_context, set_client_cookie, typed
+from authflows.http import AuthRequest, flow_context, set_client_cookie, typed
 from authflows.models import AuthEvent
 from authflows.protect import audit
 
@@ -82,7 +82,10 @@ class AuthflowsMiddleware:
         self.get_response = get_response
 
     def __call__(self, plain: HttpRequest) -> HttpResponse:
-        request = typed(plain)
+        with ProcessCopy.versions_read_at_once():
+            return self._handle(typed(plain))
+
+    def _handle(self, request: AuthRequest) -> HttpResponse:
         request.flow = ctx = flow_context(request)
         request.instance_settings = ctx.settings
         request.authflows_client = ctx.client

@@ -88,6 +88,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a lock instead of failing at once when two requests write together.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend; a connection that answered within the last second skips the health
+    # check's round trip (authflows/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "authflows.postgresql"
     # An unreachable server fails the connection after a few seconds instead of holding a
     # worker; optionally, the server cancels statements that run longer than the limit.
     _pg_options = DATABASES["default"].setdefault("OPTIONS", {})

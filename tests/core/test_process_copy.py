@@ -48,3 +48,35 @@ def test_without_the_cache_every_use_reads_the_source(redis_down):  # noqa: F811
     held = ProcessCopy("t:down", source.read)
     assert [held.get() for _ in range(3)] == ["first"] * 3
     assert source.reads == 3
+
+
+@pytest.mark.django_db
+def test_in_a_request_versions_are_read_once_and_a_forget_is_seen_at_once():
+    source = Source()
+    here, other = ProcessCopy("t:request", source.read), ProcessCopy("t:request", source.read)
+    assert here.get() == other.get() == "first"
+    with ProcessCopy.versions_read_at_once():
+        source.value = "second"
+        copies().delete("t:request")  # another process's change, after this request began
+        assert here.get() == "first"  # this request goes on with the versions it read
+        here.forget()
+        assert here.get() == "second"  # its own change: seen in the same request
+    assert other.get() == "second"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_on_redis_a_page_reads_every_version_key_in_one_round_trip(client, monkeypatch):
+    from redis.client import Redis
+
+    client.get("/sign-in/")  # the Dashboard row and the SSO summary held by this process
+    sent: list[str] = []
+    execute = Redis.execute_command
+
+    def counted(self, *args, **options):  # type: ignore[no-untyped-def]
+        sent.append(str(args[0]))
+        return execute(self, *args, **options)
+
+    monkeypatch.setattr(Redis, "execute_command", counted)
+    assert client.get("/sign-in/").status_code == 200
+    assert sent == ["MGET"]  # no session yet, no count on a form page
