@@ -231,3 +231,19 @@ def open_link(client: Client, link: str):  # type: ignore[no-untyped-def]
 
 def sign_in(client: Client, identifier: str, password: str = PASSWORD, **extra: str):  # type: ignore[no-untyped-def]
     return client.post("/sign-in/", {"identifier": identifier, "password": password, **extra})
+
+
+@pytest.fixture
+def redis_commands(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
+    """The names of the commands redis-py sends from now on, as they go out."""
+    from redis.client import Redis
+
+    sent: list[str] = []
+    execute = Redis.execute_command
+
+    def counted(self, *args, **options):  # type: ignore[no-untyped-def]
+        sent.append(str(args[0]))
+        return execute(self, *args, **options)
+
+    monkeypatch.setattr(Redis, "execute_command", counted)
+    return sent

@@ -35,19 +35,12 @@ def redis() -> Redis:
 
 
 @pytest.mark.postgres
-def test_on_redis_each_count_is_one_round_trip_and_the_life_starts_at_the_first(redis, monkeypatch):
+def test_on_redis_each_count_is_one_round_trip_and_the_life_starts_at_the_first(
+    redis, redis_commands
+):
     key = cache.make_and_validate_key("t:life")
-    sent: list[str] = []
-    execute = Redis.execute_command
-
-    def counted(self, *args, **options):  # type: ignore[no-untyped-def]
-        sent.append(str(args[0]))
-        return execute(self, *args, **options)
-
-    monkeypatch.setattr(Redis, "execute_command", counted)
     assert counters.count("t:life", timeout=60) == 1
-    assert sent == ["EVAL"]
-    monkeypatch.setattr(Redis, "execute_command", execute)
+    assert redis_commands == ["EVAL"]
     redis.expire(key, 5)  # as if 55 seconds had passed
     assert counters.count("t:life", timeout=60) == 2
     assert 0 < redis.ttl(key) <= 5  # not extended
