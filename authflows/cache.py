@@ -92,11 +92,9 @@ class ProcessCopy(Generic[T]):
     @classmethod
     @contextlib.contextmanager
     def versions_read_at_once(cls) -> Iterator[None]:
-        """Around a request: every copy's version key in one round trip (MGET), used by each
-        get() of the request; a forget() in the request drops its key from it."""
-        keys = [held.key for held in cls._every]
-        found = copies().get_many(keys)
-        token = _request_versions.set({key: found.get(key) for key in keys})
+        """Around a request: at the first get(), every copy's version key in one round trip
+        (MGET), used by each get() of the request; a forget() in the request drops its key."""
+        token = _request_versions.set(RequestVersions())
         try:
             yield
         finally:
@@ -105,10 +103,7 @@ class ProcessCopy(Generic[T]):
     def get(self) -> T:
         shared = copies()
         versions = _request_versions.get()
-        if versions is not None and self.key in versions:
-            version = versions[self.key]
-        else:
-            version = shared.get(self.key)
+        version = versions.of(self.key) if versions else shared.get(self.key)
         held = self._held
         if held and version is not None and held[0] == version and time.monotonic() < held[2]:
             return held[1]
@@ -118,22 +113,40 @@ class ProcessCopy(Generic[T]):
             version = secrets.token_hex(8)
             if not shared.add(self.key, version, timeout=None):
                 return value  # another process read at the same time: keep neither
-            if versions is not None:
-                versions[self.key] = version
+            if versions:
+                versions.values[self.key] = version
         self._held = (version, value, time.monotonic() + COPY_MAX_AGE)
         return value
 
     def forget(self) -> None:
         self._held = None
-        versions = _request_versions.get()
-        if versions is not None:
-            versions.pop(self.key, None)
+        if versions := _request_versions.get():
+            versions.values.pop(self.key, None)
         copies().delete(self.key)
         transaction.on_commit(lambda: copies().delete(self.key))
 
 
-#: The version keys read at the start of the current request (ProcessCopy).
-_request_versions: ContextVar[dict[str, Any] | None] = ContextVar(
+class RequestVersions:
+    """The version keys of every ProcessCopy, read together the first time a request needs
+    one of them."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.read = False
+
+    def of(self, key: str) -> Any:
+        if not self.read:
+            keys = [held.key for held in ProcessCopy._every]
+            found = copies().get_many(keys)
+            self.values = {name: found.get(name) for name in keys}
+            self.read = True
+        if key not in self.values:  # dropped by a forget() in this request
+            self.values[key] = copies().get(key)
+        return self.values[key]
+
+
+#: The version keys the current request read (ProcessCopy).
+_request_versions: ContextVar[RequestVersions | None] = ContextVar(
     "authflows_request_versions", default=None
 )
 

@@ -56,8 +56,9 @@ def test_in_a_request_versions_are_read_once_and_a_forget_is_seen_at_once():
     here, other = ProcessCopy("t:request", source.read), ProcessCopy("t:request", source.read)
     assert here.get() == other.get() == "first"
     with ProcessCopy.versions_read_at_once():
+        assert here.get() == "first"  # the request reads the versions at its first use
         source.value = "second"
-        copies().delete("t:request")  # another process's change, after this request began
+        copies().delete("t:request")  # another process's change, after this request read
         assert here.get() == "first"  # this request goes on with the versions it read
         here.forget()
         assert here.get() == "second"  # its own change: seen in the same request
