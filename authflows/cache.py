@@ -228,6 +228,7 @@ class RedisCacheClient(DjangoRedisCacheClient):
     _get_connection_pool: Callable[[bool], Any]
     _client: Callable[..., Any]
     _servers: list[str]
+    _serializer: Any
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -289,6 +290,13 @@ class RedisCacheClient(DjangoRedisCacheClient):
     def count(self, key: str, timeout: int) -> int:
         return int(self.call("_script", _COUNT, key, timeout))
 
+    def replace(self, key: str, value: Any, timeout: float | None) -> bool:
+        return bool(self.call("_replace", key, value, timeout))
+
+    def _replace(self, key: str, value: Any, timeout: float | None) -> Any:
+        client = self.get_client(key, write=True)
+        return client.set(key, self._serializer.dumps(value), ex=timeout, xx=True)
+
     def uncount(self, key: str) -> None:
         self.call("_script", _UNCOUNT, key)
 
@@ -348,6 +356,19 @@ def count(key: str, *, timeout: int, alias: str = "default") -> int:
     except ValueError:  # expired between add and incr
         cache.add(key, 1, timeout=timeout)
         return 1
+
+
+def replace(key: str, value: Any, *, timeout: int, alias: str = "default") -> bool:
+    """Set a key only while it exists; False when it does not (expired, or deleted by another
+    request). One round trip on Redis (SET ... XX); CacheUnavailable when Redis is down."""
+    cache = caches[alias]
+    if isinstance(cache, RedisCache):
+        backend_timeout = cache.get_backend_timeout(timeout)
+        return cache._cache.replace(cache.make_and_validate_key(key), value, backend_timeout)
+    if not cache.has_key(key):
+        return False
+    cache.set(key, value, timeout=timeout)
+    return True
 
 
 def uncount(key: str, *, alias: str = "default") -> None:

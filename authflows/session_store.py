@@ -12,7 +12,11 @@ needs a second step costs no session INSERT. Its key is longer (ANONYMOUS_KEY_LE
 request knows where to look. When the cache can't be reached as it is saved, it gets a row
 like any other. Once it gains a user (sign-in, or a task before sign-in completes) it moves to
 the database under a new key. A cache restart ends the sign-ins and sign-ups in progress (the
-visitor starts again); signed-in sessions are rows and are not affected.
+visitor starts again); signed-in sessions are rows and are not affected. Such a session is
+written to the cache at once, not with the request's transaction: what it names (an attempt)
+is read together with its client and status, so a session naming rows that never committed
+finds nothing, and the visitor starts again. Every process must share the cache (CACHE_URL;
+`check --deploy` warns about a local-memory one).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from django.core.cache.backends.dummy import DummyCache
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils.crypto import get_random_string
 
+from authflows import cache as counters
 from authflows import clock
 from authflows.cache import CacheUnavailable
 from authflows.models import UserSession
@@ -79,7 +84,7 @@ class SessionStore(CachedDBStore):
         if _anonymous_key(key):
             try:
                 data = caches[ANONYMOUS_CACHE_ALIAS].get(ANONYMOUS_CACHE_PREFIX + str(key))
-            except CacheUnavailable:
+            except Exception:  # any cache's failure is a miss, as in Django's cached_db
                 data = None
             if data is not None:
                 self._held_in_cache = True
@@ -124,6 +129,10 @@ class SessionStore(CachedDBStore):
                 return self.create()
             if self._save_anonymous(data, must_create=must_create):
                 return
+            if not must_create:  # the cached copy may outlive this write: a new key, a row
+                self._forget_anonymous(self.session_key)
+                self._session_key = None
+                return self.create()
             must_create = True  # the cache is down: a row holds it
         fields = self._row_fields(data)
         if must_create:
@@ -148,16 +157,22 @@ class SessionStore(CachedDBStore):
         key, age = ANONYMOUS_CACHE_PREFIX + str(self.session_key), self.get_expiry_age()
         # A cache that keeps nothing, or an add() refused (40 random characters never
         # collide; a cache that failed to store): the database holds the session.
-        stored = False
-        if not isinstance(cache, DummyCache):
-            try:
-                if must_create:
-                    stored = cache.add(key, data, age)
-                else:
-                    cache.set(key, data, age)
-                    stored = True
-            except CacheUnavailable:
-                stored = False
+        if isinstance(cache, DummyCache):
+            return False
+        try:
+            if must_create:
+                stored = cache.add(key, data, age)
+            # Only while it exists: a request that began before a sign-in on the same key
+            # must not bring back the key the sign-in retired (as an UPDATE of a renamed row
+            # finds nothing).
+            elif not counters.replace(key, data, timeout=age, alias=ANONYMOUS_CACHE_ALIAS):
+                raise UpdateError
+            else:
+                stored = True
+        except UpdateError:
+            raise
+        except Exception:  # any cache's failure: the database holds it
+            stored = False
         self._held_in_cache = stored
         return stored
 

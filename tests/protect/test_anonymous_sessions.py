@@ -5,6 +5,7 @@ gains a user, and it gets a row after all when the cache can't be reached as it 
 from __future__ import annotations
 
 import pytest
+from django.contrib.sessions.backends.base import UpdateError
 from django.core.cache import caches
 from django.test import Client, override_settings
 
@@ -101,3 +102,37 @@ def test_a_session_lost_from_the_cache_starts_the_sign_in_again(client, user, ma
     assert client.get("/sign-in/client-trust/")["Location"] == "/sign-in/"
     assert sign_in(client, "ada@example.com")["Location"] == "/sign-in/client-trust/"
     assert complete_client_trust(client, mailoutbox)["Location"] == "/"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_begun_before_the_sign_in_does_not_bring_the_old_key_back(
+    client, user, mailoutbox
+):
+    """Two requests on one pending key: the one that finishes the sign-in retires the key;
+    the other one's save is refused (Django answers it 400), as an UPDATE of a renamed row."""
+    sign_in(client, "ada@example.com")
+    pending = session_key(client)
+    other_request = SessionStore(session_key=pending)
+    assert other_request["authflows_sign_in"]  # read before the sign-in completes
+    assert complete_client_trust(client, mailoutbox)["Location"] == "/"
+    other_request["authflows_sign_in"] = 0
+    with pytest.raises(UpdateError):
+        other_request.save()
+    assert caches["default"].get(ANONYMOUS_CACHE_PREFIX + pending) is None
+    assert client.get("/user/").status_code == 200
+
+
+def test_a_write_the_cache_refuses_moves_the_session_to_a_row_under_a_new_key(settings):
+    store = SessionStore()
+    store["authflows_sign_in"] = 41
+    store.save()
+    cached_key = store.session_key
+    again = SessionStore(session_key=cached_key)
+    assert again["authflows_sign_in"] == 41  # read from the cache
+    with override_settings(CACHES={**settings.CACHES, "default": UNREACHABLE_DEFAULT}):
+        again["authflows_sign_in"] = 42
+        again.save()  # the cache is down now: the old copy may outlive this write
+        moved = again.session_key
+        assert moved and moved != cached_key and len(moved) == ANONYMOUS_KEY_LENGTH
+        assert SessionStore(session_key=moved)["authflows_sign_in"] == 42  # from the row
+    assert UserSession.objects.filter(session_key=moved, user=None).exists()

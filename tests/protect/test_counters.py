@@ -61,3 +61,20 @@ def test_with_redis_down_a_count_fails_closed(redis_down):  # noqa: F811
         counters.count("t:down", timeout=60)
     with pytest.raises(CacheUnavailable):
         counters.uncount("t:down")
+
+
+def test_replace_sets_only_a_key_that_exists():
+    assert counters.replace("t:absent", "x", timeout=60) is False
+    assert cache.get("t:absent") is None
+    cache.set("t:present", "old", timeout=60)
+    assert counters.replace("t:present", "new", timeout=60) is True
+    assert cache.get("t:present") == "new"
+
+
+@pytest.mark.postgres
+def test_on_redis_replace_is_one_round_trip_and_sets_the_life(redis, redis_commands):
+    cache.set("t:replace", "old", timeout=600)
+    before = len(redis_commands)
+    assert counters.replace("t:replace", "new", timeout=30) is True
+    assert redis_commands[before:] == ["SET"]
+    assert 0 < redis.ttl(cache.make_and_validate_key("t:replace")) <= 30
