@@ -11,10 +11,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from authflows.models import ExternalAccount, SSOConnection, User
-from authflows.sso import config
 from tests.e2e_clerk.conftest import APP
 from tests.e2e_clerk.test_seed_journeys import assert_signed_in
-from tests.sso.conftest import SECRET
+from tests.sso.conftest import connection_to, provider_for
 from tests.sso.idp import OpenIDProvider
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -22,25 +21,13 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def provider(live_server) -> Iterator[OpenIDProvider]:  # type: ignore[no-untyped-def]
-    redirect = f"{live_server.url}/sso/callback/test/"
-    client = {"client_id": "authflows-test", "client_secret": SECRET, "redirect_uris": [redirect]}
-    started = OpenIDProvider([client])
-    yield started
-    started.stop()
+    with provider_for(live_server.url) as started:
+        yield started
 
 
 @pytest.fixture
 def test_idp(provider: OpenIDProvider) -> SSOConnection:
-    row = SSOConnection(
-        name="Test IdP",
-        slug="test",
-        provider="oidc",
-        client_id="authflows-test",
-        issuer=provider.issuer,
-    )
-    config.set_client_secret(row, SECRET)
-    row.save()
-    return row
+    return connection_to(provider)
 
 
 def sign_in_with_the_provider(page: Page, login: str) -> None:

@@ -51,12 +51,11 @@ def prepare(fapi: Fapi, sign_in: dict[str, Any]) -> dict[str, Any]:
     return json.loads(verification["nonce"])
 
 
-def attempt(fapi: Fapi, sign_in: dict[str, Any], answer: dict[str, Any]) -> Any:
+def attempt(
+    fapi: Fapi, sign_in: dict[str, Any], answer: dict[str, Any], step: str = "attempt_second_factor"
+) -> Any:
     return fapi.step(
-        sign_in,
-        "attempt_second_factor",
-        strategy="passkey",
-        public_key_credential=sdk_credential(answer),
+        sign_in, step, strategy="passkey", public_key_credential=sdk_credential(answer)
     )
 
 
@@ -232,12 +231,7 @@ def start(fapi: Fapi) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def attempt_first(fapi: Fapi, sign_in: dict[str, Any], answer: dict[str, Any]) -> Any:
-    return fapi.step(
-        sign_in,
-        "attempt_first_factor",
-        strategy="passkey",
-        public_key_credential=sdk_credential(answer),
-    )
+    return attempt(fapi, sign_in, answer, "attempt_first_factor")
 
 
 def test_sign_in_with_a_passkey_and_no_identifier(fapi, with_passkey, authenticator):

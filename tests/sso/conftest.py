@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -17,6 +18,34 @@ from tests.sso.idp import OpenIDProvider
 
 SECRET = "a-client-secret-for-tests-0123456789"
 SLUGS = ("test", "github", "acme-oidc", "other", "apple")
+
+
+@contextmanager
+def provider_for(site_url: str) -> Iterator[OpenIDProvider]:
+    """The loopback provider with one client, "authflows-test", whose callback is the site's
+    (a live server's, for browser journeys)."""
+    redirect = f"{site_url}/sso/callback/test/"
+    client = {"client_id": "authflows-test", "client_secret": SECRET, "redirect_uris": [redirect]}
+    started = OpenIDProvider([client])
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+def connection_to(provider: OpenIDProvider, **fields: object) -> SSOConnection:
+    """The "test" connection to provider_for()'s provider, as the Dashboard saves one."""
+    row = SSOConnection(
+        name="Test IdP",
+        slug="test",
+        provider="oidc",
+        client_id="authflows-test",
+        issuer=provider.issuer,
+        **fields,
+    )
+    config.set_client_secret(row, SECRET)
+    row.save()
+    return row
 
 
 @pytest.fixture(scope="session")
