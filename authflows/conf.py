@@ -80,7 +80,6 @@ LOGIN_URL = "authflows:sign-in"
 #: hasher reads ARGON2_* from settings on every use.
 PASSWORD_HASHERS = [
     "authflows.hashers.ConfiguredArgon2PasswordHasher",
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 ARGON2_TIME_COST = 2

@@ -137,7 +137,6 @@ ARGON2_MEMORY_COST = env.int("ARGON2_MEMORY_COST", default=19456)  # KiB
 ARGON2_PARALLELISM = env.int("ARGON2_PARALLELISM", default=1)
 PASSWORD_HASHERS = [
     "authflows.hashers.ConfiguredArgon2PasswordHasher",
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [

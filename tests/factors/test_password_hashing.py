@@ -1,0 +1,140 @@
+"""Password hashes: libsodium verifies what it can compute (Argon2id, version 19, one lane),
+argon2-cffi the rest, and both give the same verdict on every hash a site may hold."""
+
+from __future__ import annotations
+
+import argon2
+import nacl.pwhash.argon2id
+import pytest
+from argon2.low_level import Type, hash_secret
+from django.contrib.auth.hashers import check_password, identify_hasher, make_password
+
+from authflows import hashers
+from tests.conftest import PASSWORD, sign_in
+
+SALT = b"a-salt-of-22-bytes-xyz"  # Django's salts are 22 characters
+PASSWORDS = ["correct horse battery staple", "", "päßwörd ✓ 密码", "nul\x00inside", "x" * 4096]
+
+
+def encoded(
+    password: str,
+    *,
+    time_cost: int = 1,
+    memory_cost: int = 64,
+    parallelism: int = 1,
+    kind: Type = Type.ID,
+    version: int = 19,
+) -> str:
+    return hash_secret(
+        password.encode(),
+        SALT,
+        time_cost=time_cost,
+        memory_cost=memory_cost,
+        parallelism=parallelism,
+        hash_len=32,
+        type=kind,
+        version=version,
+    ).decode()
+
+
+def reference(hash_: str, password: str) -> bool:
+    """argon2-cffi's verdict, as Django's own Argon2 hasher gives it."""
+    try:
+        return argon2.PasswordHasher().verify(hash_, password)
+    except argon2.exceptions.VerificationError:
+        return False
+
+
+@pytest.fixture
+def sodium_calls(monkeypatch) -> list[bytes]:  # type: ignore[no-untyped-def]
+    """The hashes handed to libsodium (each is still verified by libsodium itself)."""
+    calls: list[bytes] = []
+    real = nacl.pwhash.argon2id.verify
+
+    def recorded(hash_: bytes, password: bytes) -> bool:
+        calls.append(hash_)
+        return real(hash_, password)
+
+    monkeypatch.setattr(nacl.pwhash.argon2id, "verify", recorded)
+    return calls
+
+
+@pytest.mark.parametrize("password", PASSWORDS)
+@pytest.mark.parametrize(("time_cost", "memory_cost"), [(1, 64), (2, 1024), (3, 256)])
+def test_libsodium_agrees_with_argon2_cffi(password, time_cost, memory_cost, sodium_calls):
+    hash_ = encoded(password, time_cost=time_cost, memory_cost=memory_cost)
+    assert hashers.sodium_verifies(hash_)
+    assert hashers.verify(hash_, password) is True is reference(hash_, password)
+    for wrong in (password + "x", password[:-1], password.upper() + "!"):
+        if wrong != password:
+            assert hashers.verify(hash_, wrong) is False is reference(hash_, wrong)
+    assert len(sodium_calls) >= 2  # libsodium answered both verdicts
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"parallelism": 2},
+        {"parallelism": 4, "memory_cost": 256},
+        {"kind": Type.I},
+        {"kind": Type.D},
+        {"version": 16},
+    ],
+    ids=["two-lanes", "four-lanes", "argon2i", "argon2d", "version-16"],
+)
+def test_hashes_libsodium_cannot_compute_are_verified_by_argon2_cffi(options, sodium_calls):
+    hash_ = encoded(PASSWORDS[2], **options)
+    assert not hashers.sodium_verifies(hash_)
+    assert hashers.verify(hash_, PASSWORDS[2]) is True
+    assert hashers.verify(hash_, PASSWORDS[0]) is False
+    assert sodium_calls == []
+
+
+def test_a_hash_longer_than_libsodium_reads_goes_to_argon2_cffi(sodium_calls):
+    long_salt = hash_secret(
+        b"pw", b"s" * 64, time_cost=1, memory_cost=64, parallelism=1, hash_len=64, type=Type.ID
+    ).decode()
+    assert len(long_salt) > hashers.SODIUM_MAX_ENCODED
+    assert hashers.verify(long_salt, "pw") is True and hashers.verify(long_salt, "p") is False
+    assert sodium_calls == []
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        "$argon2id$v=19$m=64,t=1,p=1$AAAA$BBBB",
+        "$argon2id$v=19$m=64,t=1,p=1$",
+        "$argon2id$v=19$m=64,t=1,p=1",
+        "$argon2id$v=19$garbage",
+        "$argon2id$v=19$m=1,t=0,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",
+        "$argon2id$v=19$m=64,t=1,p=2$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",
+        "$argon2x$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",
+    ],
+)
+def test_a_damaged_hash_is_a_mismatch_not_an_error(broken):
+    assert hashers.verify(broken, PASSWORDS[0]) is False
+
+
+@pytest.mark.django_db
+def test_the_site_hashes_and_checks_through_its_own_hasher(sodium_calls):
+    hash_ = make_password(PASSWORDS[2])
+    assert isinstance(identify_hasher(hash_), hashers.ConfiguredArgon2PasswordHasher)
+    assert check_password(PASSWORDS[2], hash_) and not check_password(PASSWORDS[0], hash_)
+    assert [call.decode() for call in sodium_calls] == [hash_.removeprefix("argon2")] * 2
+
+
+@pytest.mark.django_db
+def test_a_hash_with_djangos_default_parameters_signs_in_and_is_rehashed(
+    make_user, instance, client
+):
+    """Django's own Argon2 default (p=8) is verified by argon2-cffi, then replaced by a hash
+    with the site's parameters, which libsodium verifies from then on."""
+    instance(client_trust=False)
+    user = make_user(email="ada@example.com")
+    user.password = "argon2" + encoded(PASSWORD, parallelism=8, memory_cost=512)
+    user.save(update_fields=["password"])
+    response = sign_in(client, "ada@example.com")
+    assert response.status_code == 302
+    user.refresh_from_db()
+    params = argon2.extract_parameters(user.password.removeprefix("argon2"))
+    assert params.parallelism == 1 and hashers.sodium_verifies(user.password[len("argon2") :])
