@@ -214,9 +214,11 @@ local n = redis.call('incr', KEYS[1])
 if redis.call('ttl', KEYS[1]) == -1 then redis.call('expire', KEYS[1], ARGV[1]) end
 return n
 """
-#: Take one back, unless the counter has expired meanwhile.
+#: Take one back from each counter, unless it has expired meanwhile.
 _UNCOUNT = """
-if redis.call('exists', KEYS[1]) == 1 then return redis.call('decr', KEYS[1]) end
+for _, key in ipairs(KEYS) do
+  if redis.call('exists', key) == 1 then redis.call('decr', key) end
+end
 return false
 """
 
@@ -297,11 +299,15 @@ class RedisCacheClient(DjangoRedisCacheClient):
         client = self.get_client(key, write=True)
         return client.set(key, self._serializer.dumps(value), ex=timeout, xx=True)
 
-    def uncount(self, key: str) -> None:
-        self.call("_script", _UNCOUNT, key)
+    def uncount(self, keys: list[str]) -> None:
+        self.call("_script_over", _UNCOUNT, keys)
 
     def _script(self, source: str, key: str, *args: Any) -> Any:
         return self.get_client(key, write=True).eval(source, 1, key, *args)
+
+    def _script_over(self, source: str, keys: list[str]) -> Any:
+        """One script over several keys (writes go to one server, so they are together)."""
+        return self.get_client(keys[0], write=True).eval(source, len(keys), *keys)
 
 
 class CopiesClient(RedisCacheClient):
@@ -371,14 +377,19 @@ def replace(key: str, value: Any, *, timeout: int, alias: str = "default") -> bo
     return True
 
 
-def uncount(key: str, *, alias: str = "default") -> None:
-    """Take back one count() (nothing when the counter has expired meanwhile)."""
+def uncount(*keys: str, alias: str = "default") -> None:
+    """Take back one count() of each key (nothing for a counter that has expired meanwhile,
+    or an empty key). One round trip on Redis, however many keys."""
+    keys = tuple(key for key in keys if key)
+    if not keys:
+        return
     cache = caches[alias]
     if isinstance(cache, RedisCache):
-        cache._cache.uncount(cache.make_and_validate_key(key))
+        cache._cache.uncount([cache.make_and_validate_key(key) for key in keys])
         return
-    with contextlib.suppress(ValueError):
-        cache.decr(key)
+    for key in keys:
+        with contextlib.suppress(ValueError):
+            cache.decr(key)
 
 
 class CopiesCache(RedisCache):

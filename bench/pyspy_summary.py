@@ -11,7 +11,7 @@ from pathlib import Path
 FRAME = re.compile(r"^(?P<function>.+?) \((?P<file>[^:]+)(?::\d+)?\)$")
 # Where a sign-in's time goes, by layer: first match wins, innermost frame first.
 LAYERS = [
-    ("argon2 (password hashing)", ("argon2/",)),
+    ("password hashing (libsodium through PyNaCl, argon2-cffi)", ("nacl/", "argon2/")),
     ("database driver (psycopg, waiting on PostgreSQL)", ("psycopg/",)),
     ("cache client (redis-py, waiting on Redis)", ("redis/",)),
     ("ORM: building and compiling queries", ("django/db/models/",)),
@@ -21,7 +21,11 @@ LAYERS = [
 
 
 def frames(line: str) -> tuple[list[tuple[str, str]], int]:
+    """A line's frames, outermost first, and its sample count; none for a line that is not a
+    stack (py-spy writes a frame whose name holds a line break across two lines)."""
     stack, _, count = line.rpartition(" ")
+    if not count.isdigit():
+        return [], 0
     parsed = []
     for frame in stack.split(";"):
         match = FRAME.match(frame.strip())

@@ -109,8 +109,7 @@ def check(ctx: FlowContext, who: Claimant, secret: Secret, verify: Callable[[], 
         lockout.release(hold)
         raise
     if not outcome.counts:
-        lockout.release(hold)
-        ratelimit.give_back(window)
+        lockout.release(hold, window)  # both places back, in one round trip
         if outcome.ok:
             return
         raise FlowError(outcome.error_code, field=secret.field)

@@ -155,10 +155,10 @@ def _lock_end(settings: InstanceSettings) -> datetime | None:
     return clock.now() + timedelta(minutes=settings.lockout_duration_minutes)
 
 
-def release(hold: Hold) -> None:
-    """The check was right (or never made): give the place back."""
-    if hold.count_key:
-        counters.uncount(hold.count_key)
+def release(hold: Hold, *counted: str) -> None:
+    """The check was right (or never made): give the place back, and the places the same
+    check took in other counters (a rate limit's key from ratelimit.hit), in one round trip."""
+    counters.uncount(hold.count_key, *counted)
 
 
 def fail(who: Claimant, hold: Hold, settings: InstanceSettings) -> bool:

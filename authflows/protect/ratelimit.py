@@ -57,7 +57,8 @@ def _cache_key(scope: str, key: str, bucket: int) -> str:
 
 def hit(scope: str, key: str) -> str:
     """Count one request for (scope, key); raise RateLimited when over the limit. Returns the
-    counter's key, so a caller that counts only failures can give the request back."""
+    counter's key, so a caller that counts only failures can give the request back
+    (lockout.release, authflows.cache.uncount)."""
     if not enabled or not key:
         return ""
     limit, window = limit_of(scope)
@@ -69,12 +70,6 @@ def hit(scope: str, key: str) -> str:
         retry_after = int((bucket + 1) * window - now) + 1
         raise RateLimited(retry_after=retry_after, scope=scope, first=count == limit + 1)
     return cache_key
-
-
-def give_back(cache_key: str) -> None:
-    """Un-count a request hit() counted (it turned out not to be a failure)."""
-    if cache_key:
-        counters.uncount(cache_key)
 
 
 def clear(scope: str, key: str) -> None:

@@ -71,11 +71,14 @@ def test_profile_summary_by_layer(tmp_path):
     stacks = tmp_path / "stacks.txt"
     stacks.write_text(
         "run (gunicorn/workers/sync.py:1);__call__ (authflows/middleware.py:30);"
-        "verify (argon2/_password_hasher.py:2) 6\n"
+        "verify (nacl/pwhash/argon2id.py:2) 4\n"
+        "run (gunicorn/workers/sync.py:1);__call__ (authflows/middleware.py:30);"
+        "verify (argon2/_password_hasher.py:2) 2\n"
         "run (gunicorn/workers/sync.py:1);__call__ (authflows/middleware.py:30);"
         "execute (psycopg/cursor.py:3) 4\n"
+        "run (gunicorn/workers/sync.py:1);render (django/template/base.py:9);<lambda> (\n"
     )
     text = pyspy_summary.summarize([stacks])
-    assert "60.0%  argon2 (password hashing)" in text
+    assert "60.0%  password hashing (libsodium through PyNaCl, argon2-cffi)" in text
     assert "40.0%  database driver" in text
     assert "100.0%  __call__ (middleware.py)" in text

@@ -26,6 +26,19 @@ def test_giving_back_a_count_that_expired_leaves_nothing():
     assert counters.count("t:gone", timeout=60) == 1
 
 
+def test_several_counters_are_given_back_together():
+    for _ in range(2):
+        counters.count("t:lock", timeout=60)
+        counters.count("t:window", timeout=60)
+    counters.uncount("t:lock", "", "t:window", "t:never-counted")
+    assert (cache.get("t:lock"), cache.get("t:window"), cache.get("t:never-counted")) == (
+        1,
+        1,
+        None,
+    )
+    counters.uncount("", "")  # nothing to give back: nothing asked
+
+
 @pytest.fixture
 def redis() -> Redis:
     default = caches["default"]
@@ -46,6 +59,18 @@ def test_on_redis_each_count_is_one_round_trip_and_the_life_starts_at_the_first(
     assert 0 < redis.ttl(key) <= 5  # not extended
     counters.uncount("t:life")
     assert 0 < redis.ttl(key) <= 5
+
+
+@pytest.mark.postgres
+def test_on_redis_several_give_backs_are_one_round_trip(redis, redis_commands):
+    counters.count("t:lock", timeout=60)
+    counters.count("t:window", timeout=60)
+    redis_commands.clear()
+    counters.uncount("t:lock", "t:window", "t:expired")
+    counters.uncount("", "")  # nothing to give back: nothing sent
+    assert redis_commands == ["EVAL"]
+    assert [cache.get(k) for k in ("t:lock", "t:window")] == [0, 0]
+    assert redis.exists(cache.make_and_validate_key("t:expired")) == 0
 
 
 @pytest.mark.postgres
