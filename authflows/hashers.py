@@ -1,7 +1,7 @@
 """Argon2id password hashing: the parameters from settings, verification through libsodium.
 
-libsodium (PyNaCl) computes Argon2id with the CPU's vector instructions, chosen at run time
-(AVX2, AVX-512), where argon2-cffi's portable build does not: the same hash, with the same
+libsodium (PyNaCl) computes Argon2id with the CPU's widest vector instructions, chosen at run
+time (AVX2, AVX-512), where argon2-cffi's wheels use SSE only: the same hash, with the same
 parameters, in well under half the CPU time on a current x86-64 server. A sign-in's cost is
 almost all its password verification, so this is the largest single saving per sign-in; an
 attacker's cost per guess is unchanged, since the parameters are.
