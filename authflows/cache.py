@@ -306,7 +306,9 @@ class RedisCacheClient(DjangoRedisCacheClient):
         return self.get_client(key, write=True).eval(source, 1, key, *args)
 
     def _script_over(self, source: str, keys: list[str]) -> Any:
-        """One script over several keys (writes go to one server, so they are together)."""
+        """One script over several keys. Django's Redis cache writes to its first server, so
+        the keys are together; Redis Cluster (which it does not support) would refuse keys in
+        different slots."""
         return self.get_client(keys[0], write=True).eval(source, len(keys), *keys)
 
 

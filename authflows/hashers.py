@@ -34,15 +34,20 @@ def sodium_verifies(encoded: str) -> bool:
 
 
 def verify(encoded: str, password: str) -> bool:
-    """Whether the password matches the Argon2 hash (without Django's "argon2" prefix)."""
-    secret = password.encode()
+    """Whether the password matches the Argon2 hash (without Django's "argon2" prefix). A
+    damaged hash, or a password no hash can have been made from (not encodable as UTF-8, such
+    as a lone surrogate sent in JSON), is a mismatch, not an error."""
+    try:
+        secret, ascii_hash = password.encode(), encoded.encode("ascii")
+    except UnicodeEncodeError:
+        return False
     if sodium_verifies(encoded):
         try:
-            return nacl.pwhash.argon2id.verify(encoded.encode("ascii"), secret)
+            return nacl.pwhash.argon2id.verify(ascii_hash, secret)
         except (nacl.exceptions.InvalidkeyError, nacl.exceptions.ValueError):
             return False
     try:
-        return argon2.PasswordHasher().verify(encoded, secret)
+        return argon2.PasswordHasher().verify(ascii_hash, secret)
     except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
         return False
 

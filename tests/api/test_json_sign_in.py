@@ -111,6 +111,15 @@ def test_over_a_limit_the_answer_is_json_429(client, user):
     assert response.json()["errors"][0]["code"] == "too_many_requests"
 
 
+def test_a_password_json_can_carry_but_utf8_cannot_is_incorrect_not_an_error(client, user):
+    """JSON escapes can spell a lone surrogate, which no password was ever hashed from."""
+    body = '{"identifier": "ada@example.com", "password": "x\\ud800"}'
+    response = client.post("/api/sign-in/start/", body, content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["code"] == "form_password_incorrect"
+    assert api(client, "start/", identifier="ada@example.com", password=PASSWORD)[0] == 200
+
+
 def test_malformed_bodies_are_refused_not_errors(client, user):
     for body in ("not json", "[1, 2]", '{"identifier": {"nested": 1}}'):
         response = client.post("/api/sign-in/start/", body, content_type="application/json")

@@ -109,10 +109,60 @@ def test_a_hash_longer_than_libsodium_reads_goes_to_argon2_cffi(sodium_calls):
         "$argon2id$v=19$m=1,t=0,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",
         "$argon2id$v=19$m=64,t=1,p=2$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",
         "$argon2x$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",
+        "$argon2id$v=19$m=64,t=1,p=1$c8OkbHQ$aGFzaGhhc2hoYXNoaGFzaMOp",
+        "$argon2id$v=19$m=64,t=1,p=1$säls$hé",
     ],
 )
 def test_a_damaged_hash_is_a_mismatch_not_an_error(broken):
     assert hashers.verify(broken, PASSWORDS[0]) is False
+
+
+def _unusual(hash_: str) -> dict[str, str]:
+    """Variations of a valid encoded hash that either library might read differently."""
+    head, params, salt, tag = "$argon2id$v=19$", "m=64,t=1,p=1", *hash_.rsplit("$", 2)[1:]
+    build = lambda p=params, s=salt, t=tag, h=head: f"{h}{p}${s}${t}"  # noqa: E731
+    return {
+        "t,m,p order": build("t=1,m=64,p=1"),
+        "p,m,t order": build("p=1,m=64,t=1"),
+        "keyid after": build(params + ",keyid=abcd"),
+        "data after": build(params + ",data=abcd"),
+        "p twice": build(params + ",p=1"),
+        "space in params": build("m=64, t=1, p=1"),
+        "trailing newline": build() + "\n",
+        "leading space": " " + build(),
+        "upper-case variant": build(h="$ARGON2ID$v=19$"),
+        "leading zero": build("m=064,t=1,p=1"),
+        "padded tag": build(t=tag + "="),
+        "url-safe salt": build(s=salt.replace("+", "-").replace("/", "_")),
+        "empty salt": build(s=""),
+        "short tag": build(t=tag[:11]),
+        "m=7": build("m=7,t=1,p=1"),
+        "t=0": build("m=64,t=0,p=1"),
+        "p=0": build("m=64,t=1,p=0"),
+        "huge m": build("m=4294967296,t=1,p=1"),
+        "extra field": build() + "$AAAA",
+        "non-ascii salt": build(s="sält" + salt[4:]),
+        "non-ascii tag": build(t=tag[:-1] + "é"),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_unusual(encoded("pw"))))
+def test_unusual_hash_strings_get_argon2_cffis_verdict_or_a_mismatch(name):
+    """Where argon2-cffi answers, the site answers the same; where it raises (a string it
+    cannot read), the site answers a mismatch, never an error."""
+    hash_ = _unusual(encoded("pw"))[name]
+    for password in ("pw", "wrong"):
+        try:
+            expected = reference(hash_, password)
+        except (argon2.exceptions.InvalidHashError, ValueError):
+            expected = False
+        assert hashers.verify(hash_, password) is expected, (name, password)
+
+
+def test_a_password_no_hash_can_be_made_from_is_a_mismatch():
+    """A lone surrogate (JSON can carry one) cannot be UTF-8 encoded: a mismatch, not a 500."""
+    assert hashers.verify(encoded("pw"), "pw\ud800") is False
+    assert hashers.verify(encoded("pw", parallelism=2), "\ud800") is False
 
 
 @pytest.mark.django_db

@@ -22,6 +22,7 @@ def test_a_target_below_the_minimum_keeps_the_owasp_minimum():
     assert (report["time_cost"], report["memory_cost"], report["parallelism"]) == (2, 19456, 1)
     assert report["owasp_minimum_met"] is True
     assert report["target_met"] is False
+    assert report["new_hash_ms"] > 0
 
 
 def test_a_larger_target_buys_more_memory_within_the_target():
@@ -37,6 +38,7 @@ def test_a_larger_target_buys_more_memory_within_the_target():
 
 def test_prints_the_environment_variables_the_settings_read():
     text = run("--target-ms", "1", "--samples", "1")
+    assert "# making one new hash (sign-up, password change): " in text
     assert "ARGON2_TIME_COST=2" in text
     assert "ARGON2_MEMORY_COST=19456" in text
     assert "ARGON2_PARALLELISM=1" in text
