@@ -35,15 +35,19 @@ class Params:
         return self.memory_cost >= OWASP_MIN_MEMORY_KIB and self.time_cost >= OWASP_MIN_TIME_COST
 
 
-def measure_ms(params: Params, *, samples: int) -> float:
-    """Median wall time of one verification (what a sign-in pays) with these parameters,
-    through the site's own verifier (libsodium where it applies, authflows.hashers)."""
-    hasher = PasswordHasher(
+def _hasher(params: Params) -> PasswordHasher:
+    return PasswordHasher(
         time_cost=params.time_cost,
         memory_cost=params.memory_cost,
         parallelism=params.parallelism,
         type=Type.ID,
     )
+
+
+def measure_ms(params: Params, *, samples: int) -> float:
+    """Median wall time of one verification (what a sign-in pays) with these parameters,
+    through the site's own verifier (libsodium where it applies, authflows.hashers)."""
+    hasher = _hasher(params)
     password = secrets.token_urlsafe(16)
     encoded = hasher.hash(password)
     timings = []
@@ -60,12 +64,7 @@ def measure_hash_ms(params: Params, *, samples: int) -> float:
     """Median wall time of making one hash (sign-up, a password change, a re-hash): argon2-cffi
     makes them, without the vector instructions libsodium verifies with, so on most servers
     this costs more than a verification with the same parameters."""
-    hasher = PasswordHasher(
-        time_cost=params.time_cost,
-        memory_cost=params.memory_cost,
-        parallelism=params.parallelism,
-        type=Type.ID,
-    )
+    hasher = _hasher(params)
     timings = []
     for _ in range(samples):
         started = time.perf_counter()
