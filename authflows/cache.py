@@ -31,7 +31,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -66,7 +66,11 @@ _WRITES = frozenset({"add", "set", "touch", "delete", "set_many", "delete_many"}
 def copies() -> BaseCache:
     """The cache for copies of database rows: the "copies" alias, or "default" in a project
     that defines no such alias (authflows installed as an app with its own CACHES)."""
-    return caches[COPIES_ALIAS if COPIES_ALIAS in settings.CACHES else "default"]
+    return caches[copies_alias()]
+
+
+def copies_alias() -> str:
+    return COPIES_ALIAS if COPIES_ALIAS in settings.CACHES else "default"
 
 
 T = TypeVar("T")
@@ -91,10 +95,12 @@ class ProcessCopy(Generic[T]):
 
     @classmethod
     @contextlib.contextmanager
-    def versions_read_at_once(cls) -> Iterator[None]:
+    def versions_read_at_once(cls, also: Sequence[str] = ()) -> Iterator[None]:
         """Around a request: at the first get(), every copy's version key in one round trip
-        (MGET), used by each get() of the request; a forget() in the request drops its key."""
-        token = _request_versions.set(RequestVersions())
+        (MGET), used by each get() of the request; a forget() in the request drops its key.
+        The keys `also` names (the request's session) come in the same round trip, once
+        (read_along)."""
+        token = _request_versions.set(RequestVersions(also))
         try:
             yield
         finally:
@@ -128,21 +134,46 @@ class ProcessCopy(Generic[T]):
 
 class RequestVersions:
     """The version keys of every ProcessCopy, read together the first time a request needs
-    one of them."""
+    one of them, and the other keys of the copies cache the request named at its start."""
 
-    def __init__(self) -> None:
+    def __init__(self, also: Sequence[str] = ()) -> None:
         self.values: dict[str, Any] = {}
+        self.along: dict[str, Any] = dict.fromkeys(also)
         self.read = False
+
+    def _read(self) -> None:
+        keys = [held.key for held in ProcessCopy._every]
+        found = copies().get_many([*keys, *self.along])
+        self.values = {name: found.get(name) for name in keys}
+        self.along = {name: found.get(name) for name in self.along}
+        self.read = True
 
     def of(self, key: str) -> Any:
         if not self.read:
-            keys = [held.key for held in ProcessCopy._every]
-            found = copies().get_many(keys)
-            self.values = {name: found.get(name) for name in keys}
-            self.read = True
+            self._read()
         if key not in self.values:  # dropped by a forget() in this request
             self.values[key] = copies().get(key)
         return self.values[key]
+
+
+def read_along(key: str) -> tuple[bool, Any]:
+    """A key of the copies cache that the request named at its start: (True, its value or
+    None), read with the version keys in one round trip; (False, None) when it was not named,
+    or was already used (a later read must see the request's own writes)."""
+    versions = _request_versions.get()
+    if versions is None or key not in versions.along:
+        return False, None
+    if not versions.read:
+        versions._read()
+    return True, versions.along.pop(key)
+
+
+def shares_copies_keys(alias: str) -> bool:
+    """Whether a key of this cache alias is the same key in the copies cache (same servers,
+    same prefix and version), so that the copies cache can read it."""
+    mine, theirs = settings.CACHES.get(alias, {}), settings.CACHES.get(copies_alias(), {})
+    same = ("LOCATION", "KEY_PREFIX", "VERSION", "KEY_FUNCTION")
+    return bool(mine) and all(mine.get(name) == theirs.get(name) for name in same)
 
 
 #: The version keys the current request read (ProcessCopy).

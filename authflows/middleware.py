@@ -20,6 +20,7 @@ from authflows.flows import activation, gate
 from authflows.http import AuthRequest, flow_context, set_client_cookie, typed
 from authflows.models import AuthEvent
 from authflows.protect import audit
+from authflows.session_store import SessionStore
 
 API_PREFIX = "/api/"
 #: Clerk's Frontend API (authflows/fapi/): refusals in Clerk's error format.
@@ -82,7 +83,10 @@ class AuthflowsMiddleware:
         self.get_response = get_response
 
     def __call__(self, plain: HttpRequest) -> HttpResponse:
-        with ProcessCopy.versions_read_at_once():
+        # The session comes in the version keys' round trip.
+        session = getattr(plain, "session", None)
+        along = [key] if isinstance(session, SessionStore) and (key := session.copies_key()) else []
+        with ProcessCopy.versions_read_at_once(also=along):
             return self._handle(typed(plain))
 
     def _handle(self, request: AuthRequest) -> HttpResponse:

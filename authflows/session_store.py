@@ -79,18 +79,37 @@ class SessionStore(CachedDBStore):
         user_id = data.get("_auth_user_id") or data.get("authflows_pending_user")
         return int(user_id) if user_id else None
 
+    def copies_key(self) -> str | None:
+        """The cache key this session is read from, when the copies cache can read it along
+        with the request's version keys (authflows.cache.read_along)."""
+        key = self._session_key
+        if not key:
+            return None
+        if _anonymous_key(key):
+            alias, cache_key = ANONYMOUS_CACHE_ALIAS, ANONYMOUS_CACHE_PREFIX + key
+        else:
+            alias, cache_key = settings.SESSION_CACHE_ALIAS, self.cache_key
+        return cache_key if counters.shares_copies_keys(alias) else None
+
     def load(self) -> dict[str, Any]:
         key = self._session_key
         if _anonymous_key(key):
-            try:
-                data = caches[ANONYMOUS_CACHE_ALIAS].get(ANONYMOUS_CACHE_PREFIX + str(key))
-            except Exception:  # any cache's failure is a miss, as in Django's cached_db
-                data = None
+            cache_key = ANONYMOUS_CACHE_PREFIX + str(key)
+            found, data = counters.read_along(cache_key)
+            if not found:
+                try:
+                    data = caches[ANONYMOUS_CACHE_ALIAS].get(cache_key)
+                except Exception:  # any cache's failure is a miss, as in Django's cached_db
+                    data = None
             if data is not None:
                 self._held_in_cache = True
                 return data
         # A database row (an anonymous one too, saved while the cache was down).
         self._held_in_cache = False
+        if key and not _anonymous_key(key):
+            data = counters.read_along(self.cache_key)[1]
+            if data is not None:
+                return data
         return super().load()
 
     def _row_fields(self, data: dict[str, Any]) -> dict[str, Any]:

@@ -57,6 +57,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("date joined"), default=clock.now)
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
     locked_indefinitely = models.BooleanField(_("locked indefinitely"), default=False)
+    #: Names the user's lockout counts; an admin's unlock moves it on, which orphans them all.
+    lockout_generation = models.PositiveIntegerField(default=0, editable=False)
     locale = models.CharField(
         _("language"), max_length=16, blank=True, help_text=_("for emails and text messages")
     )

@@ -10,22 +10,23 @@ Who is counted where:
   own, so `user_locked` says nothing about whether an account exists.
 
 Counts live in the shared cache; the locks that must outlive a cache restart (account,
-device) in the database. A check reserves its attempt before the secret is checked (an atomic
-INCR that refuses past the maximum), so simultaneous guesses are never all checked against a
-stale count; a check that turns out right gives its reservation back.
+device) in the database, and so does the user's lockout generation, which names their counts
+(read with the user's row, so counting costs no extra round trip). A check reserves its
+attempt before the secret is checked (an atomic INCR that refuses past the maximum), so
+simultaneous guesses are never all checked against a stale count; a check that turns out right
+gives its reservation back.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from authflows import cache as counters
 from authflows import clock
@@ -102,13 +103,8 @@ def _window(settings: InstanceSettings) -> int:
     return int(timedelta(minutes=settings.lockout_duration_minutes).total_seconds()) + 60
 
 
-def _generation(user_id: int, memo: dict[str, object]) -> str:
-    """An admin's unlock changes the user's generation, which orphans every count of the user.
-    Read once per request."""
-    memo_key = f"lockout-gen:{user_id}"
-    if memo_key not in memo:
-        memo[memo_key] = cache.get(f"authflows:lockout:gen:{user_id}", "0")
-    return str(memo[memo_key])
+#: The memo's note of a count whose first place this request's check took (clear_count).
+_FIRST_PLACE = "lockout-first-place"
 
 
 def _identifier_prefix(identifier: str) -> str:
@@ -116,7 +112,7 @@ def _identifier_prefix(identifier: str) -> str:
     return f"authflows:lockout:identifier:{digest}"
 
 
-def _count_key(who: Claimant, memo: dict[str, object]) -> str:
+def _count_key(who: Claimant) -> str:
     """The count a claimant's attempts take places in. A lock that ended starts a new count
     (the key names the end of the last lock); requests that read the claimant before the lock
     was written still count against the old, full one."""
@@ -124,7 +120,7 @@ def _count_key(who: Claimant, memo: dict[str, object]) -> str:
     epoch = int(until.timestamp()) if until else 0
     if who.user is None:
         return f"{_identifier_prefix(who.identifier)}:count:{epoch}"
-    generation = _generation(who.user.pk, memo)
+    generation = who.user.lockout_generation  # read with the user's row
     if who.trusted:
         return f"authflows:lockout:{generation}:device:{who.user.pk}:{who.client_id}:{epoch}"
     return f"authflows:lockout:{generation}:user:{who.user.pk}:{epoch}"
@@ -138,13 +134,15 @@ def reserve(
     if not settings.lockout_enabled or (who.user is None and not settings.strict_enumeration):
         return Hold()
     ensure_open(who, settings, field=field)
-    key = _count_key(who, memo)
+    key = _count_key(who)
     number = counters.count(key, timeout=_window(settings))
     if number > settings.lockout_max_attempts:
         # Every place is taken by failures or checks in flight: answered as locked (the
         # failure that reaches the maximum writes the lock itself).
         release(Hold(key, number))
         raise _refusal(_lock_end(settings), field=field)
+    if number == 1:
+        memo[_FIRST_PLACE] = key
     return Hold(key, number)
 
 
@@ -196,15 +194,24 @@ def _lock_user(user: User, until: datetime | None) -> bool:
 
 
 def clear_count(who: Claimant, memo: dict[str, object]) -> None:
-    """A sign-in completed from this client: its earlier failures are forgotten."""
-    if who.user is not None:
-        cache.delete(_count_key(who, memo))
+    """A sign-in completed from this client: its earlier failures are forgotten. When this
+    request's check took the count's first place (and gave it back), the count held nothing to
+    forget, and no round trip is spent; a failure counted meanwhile by another request stays."""
+    if who.user is None:
+        return
+    key = _count_key(who)
+    if memo.get(_FIRST_PLACE) != key:
+        cache.delete(key)
 
 
 def unlock(user: User) -> None:
     """Lift every lock and count of the user (the admin's "Unlock"): the account's lock, every
     device's own lock, and every count (a new generation orphans them all)."""
-    User.objects.filter(pk=user.pk).update(locked_until=None, locked_indefinitely=False)
+    User.objects.filter(pk=user.pk).update(
+        locked_until=None,
+        locked_indefinitely=False,
+        lockout_generation=F("lockout_generation") + 1,
+    )
     TrustedClient.objects.filter(user=user).update(locked_until=None)
     user.locked_until, user.locked_indefinitely = None, False
-    cache.set(f"authflows:lockout:gen:{user.pk}", secrets.token_hex(8), timeout=None)
+    user.lockout_generation += 1

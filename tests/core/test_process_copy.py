@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from authflows.cache import ProcessCopy, copies
+from authflows.cache import ProcessCopy, copies, read_along, shares_copies_keys
+from tests.conftest import PASSWORD
 from tests.deploy.test_observability import redis_down  # noqa: F401 (a fixture)
 
 
@@ -72,3 +73,39 @@ def test_on_redis_a_page_reads_every_version_key_in_one_round_trip(client, redis
     before = len(redis_commands)
     assert client.get("/sign-in/").status_code == 200
     assert redis_commands[before:] == ["MGET"]  # no session yet, no count on a form page
+
+
+def test_a_key_named_at_the_start_is_read_with_the_versions_once():
+    copies().set("t:along", "stored")
+    with ProcessCopy.versions_read_at_once(also=["t:along", "t:absent"]):
+        assert read_along("t:absent") == (True, None)  # named, read, and not there
+        copies().set("t:along", "written by this request")
+        assert read_along("t:along") == (True, "stored")  # as read with the versions
+        assert read_along("t:along") == (False, None)  # once: a later read asks the cache
+        assert read_along("t:never-named") == (False, None)
+    assert read_along("t:along") == (False, None)  # outside a request
+
+
+def test_a_session_in_another_cache_is_not_read_along(settings):
+    assert shares_copies_keys("default")  # the site's aliases: one Redis, one key scheme
+    settings.CACHES = {
+        **settings.CACHES,
+        "sessions": {**settings.CACHES["default"], "LOCATION": "elsewhere", "KEY_PREFIX": "s"},
+    }
+    assert not shares_copies_keys("sessions")
+    assert not shares_copies_keys("not-an-alias")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_on_redis_a_signed_in_page_reads_its_session_with_the_versions(
+    client, user, instance, redis_commands
+):
+    instance(client_trust=False)
+    signed_in = client.post("/sign-in/", {"identifier": user.email, "password": PASSWORD})
+    assert signed_in.status_code == 302
+    client.get("/")  # the Dashboard row and the SSO summary held by this process
+    before = len(redis_commands)
+    response = client.get("/")
+    assert b"Signed in as" in response.content
+    assert redis_commands[before:] == ["MGET"]  # the session's copy in the versions' MGET

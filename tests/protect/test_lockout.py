@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from authflows import cache as counters
 from authflows import clock
 from authflows.models import AuthEvent, User
+from authflows.protect import lockout
 from tests.conftest import PASSWORD, error_codes, sign_in
 from tests.protect.conftest import ADMIN_PASSWORD, totp_code
 
@@ -230,3 +232,32 @@ def test_right_password_does_not_reset_the_count_of_wrong_codes(
     assert guesses[:5] == [["form_code_incorrect"]] * 5
     assert guesses[5] == ["user_locked"]
     assert error_codes(sign_in(trusted_browser, "ada@example.com")) == ["user_locked"]
+
+
+def test_a_sign_in_forgets_earlier_failures_but_not_one_counted_while_it_ran(user, instance):
+    """The completed sign-in deletes its count only when the count held something when its
+    check took a place: one failure counted by another request meanwhile stays."""
+    settings = instance()
+    who = lockout.Claimant(user=user, identifier="ada@example.com")
+    memo: dict[str, object] = {}
+    hold = lockout.reserve(who, settings, field="password", memo=memo)
+    assert hold.number == 1  # an empty count
+    counters.count(hold.count_key, timeout=3600)  # another request's failure, meanwhile
+    lockout.release(hold)
+    lockout.clear_count(who, memo)
+    assert counters.count(hold.count_key, timeout=3600) == 2  # that failure stayed
+
+    memo = {}
+    hold = lockout.reserve(who, settings, field="password", memo=memo)  # finds 2 taken
+    lockout.release(hold)
+    lockout.clear_count(who, memo)
+    assert counters.count(hold.count_key, timeout=3600) == 1  # forgotten: a new count
+
+
+def test_an_admin_unlock_starts_new_counts(user, instance):
+    who = lockout.Claimant(user=user, identifier="ada@example.com")
+    before = lockout.reserve(who, instance(), field="password", memo={})
+    lockout.unlock(user)
+    user.refresh_from_db()
+    after = lockout.reserve(who, instance(), field="password", memo={})
+    assert after.count_key != before.count_key and after.number == 1
