@@ -9,13 +9,23 @@ from collections import Counter
 from pathlib import Path
 
 FRAME = re.compile(r"^(?P<function>.+?) \((?P<file>[^:]+)(?::\d+)?\)$")
-# Where a sign-in's time goes, by layer: first match wins, innermost frame first.
+# Where a sign-in's time goes, by layer. A sample belongs to its innermost frame that some
+# layer claims (standard-library frames belong to their caller's layer); for that frame the
+# first layer listed that names it wins, so the narrower names come first.
 LAYERS = [
     ("password hashing (libsodium through PyNaCl, argon2-cffi)", ("nacl/", "argon2/")),
-    ("database driver (psycopg, waiting on PostgreSQL)", ("psycopg/",)),
+    (
+        "database driver (psycopg and Django's backend, waiting on PostgreSQL)",
+        ("psycopg/", "django/db/backends/", "authflows/postgresql/"),
+    ),
     ("cache client (redis-py, waiting on Redis)", ("redis/",)),
-    ("ORM: building and compiling queries", ("django/db/models/",)),
-    ("templates", ("django/template/",)),
+    ("ORM: building and compiling queries", ("django/db/",)),
+    ("templates", ("django/template/", "authflows/templatetags/")),
+    ("the project's code (flows, views, middleware)", ("authflows/",)),
+    (
+        "Django and other middleware (request handling, sessions, CSRF, CSP)",
+        ("django/", "whitenoise/", "csp/", "asgiref/"),
+    ),
     ("gunicorn (HTTP parsing, sockets)", ("gunicorn/",)),
 ]
 
@@ -63,12 +73,12 @@ def summarize(paths: list[Path], *, top: int = 25) -> str:
 
 def layer_of(stack: list[tuple[str, str]]) -> str:
     for function, file in reversed(stack):
+        if function in ("select", "poll", "wait") and "selectors" in file:
+            return "idle (waiting for a connection)"
         for name, needles in LAYERS:
             if any(needle in file for needle in needles):
                 return name
-        if function in ("select", "poll", "wait") and "selectors" in file:
-            return "idle (waiting for a connection)"
-    return "other Python (Django request handling, middleware, views)"
+    return "other Python (standard library)"
 
 
 if __name__ == "__main__":

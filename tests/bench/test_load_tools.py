@@ -76,9 +76,14 @@ def test_profile_summary_by_layer(tmp_path):
         "verify (argon2/_password_hasher.py:2) 2\n"
         "run (gunicorn/workers/sync.py:1);__call__ (authflows/middleware.py:30);"
         "execute (psycopg/cursor.py:3) 4\n"
+        "run (gunicorn/workers/sync.py:1);process_response (csp/middleware.py:5);"
+        "deepcopy (copy.py:9) 6\n"  # the standard library's frame counts for its caller
+        "run (gunicorn/workers/sync.py:1);parse (gunicorn/http/message.py:7) 4\n"
         "run (gunicorn/workers/sync.py:1);render (django/template/base.py:9);<lambda> (\n"
     )
     text = pyspy_summary.summarize([stacks])
-    assert "60.0%  password hashing (libsodium through PyNaCl, argon2-cffi)" in text
-    assert "40.0%  database driver" in text
-    assert "100.0%  __call__ (middleware.py)" in text
+    assert "30.0%  password hashing (libsodium through PyNaCl, argon2-cffi)" in text
+    assert "20.0%  database driver" in text
+    assert "30.0%  Django and other middleware" in text  # not gunicorn, an outer frame
+    assert "20.0%  gunicorn" in text
+    assert "50.0%  __call__ (middleware.py)" in text
