@@ -16,7 +16,8 @@ committed before it began, inside a transaction or not), an atomic block's trans
 begun at its first statement that is not a plain SELECT: a write, a locking read (FOR UPDATE),
 a savepoint, a server-side cursor. Every write, and every read after the first write, is in
 the transaction, as before; the SELECTs before it run on their own. Under a stricter
-isolation level (OPTIONS "isolation_level") transactions begin as Django begins them.
+isolation level (OPTIONS "isolation_level") transactions begin as Django begins them; like
+Django, this takes the server's default_transaction_isolation to be PostgreSQL's own.
 """
 
 from __future__ import annotations

@@ -141,8 +141,7 @@ def reserve(
         # failure that reaches the maximum writes the lock itself).
         release(Hold(key, number))
         raise _refusal(_lock_end(settings), field=field)
-    if number == 1:
-        memo[_FIRST_PLACE] = key
+    memo[_FIRST_PLACE] = key if number == 1 else ""  # the request's latest check decides
     return Hold(key, number)
 
 
