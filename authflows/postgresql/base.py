@@ -52,6 +52,8 @@ def _note_answer(execute: Any, sql: str, params: Any, many: bool, context: dict[
 
 class DatabaseWrapper(base.DatabaseWrapper):
     answered_at = float("-inf")
+    #: Set by Django's backend when it connects (outside its type stubs).
+    isolation_level: IsolationLevel | None = None
     #: Django has begun an atomic block whose transaction is not begun yet (psycopg is still
     #: in autocommit): the first statement that needs it begins it.
     begin_pending = False
@@ -67,12 +69,17 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if autocommit and self.begin_pending:
             self.begin_pending = False  # nothing was begun: psycopg is in autocommit already
             return
-        super()._set_autocommit(autocommit)
+        self._driver_autocommit(autocommit)
 
     def begin_now(self) -> None:
         """Leave autocommit: psycopg sends BEGIN before the next statement."""
         self.begin_pending = False
-        super()._set_autocommit(False)
+        self._driver_autocommit(False)
+
+    def _driver_autocommit(self, autocommit: bool) -> None:
+        """What Django's backend does to set autocommit: psycopg's own setting."""
+        with self.wrap_database_errors:
+            self.connection.autocommit = autocommit
 
     def create_cursor(self, name: str | None = None) -> Any:
         if name and self.begin_pending:  # a server-side cursor lives in a transaction
