@@ -39,7 +39,7 @@ def _begin_when_needed(
     execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]
 ) -> Any:
     connection = context["connection"]
-    if connection.begin_pending and not (_PLAIN_SELECT.match(sql) and not _LOCKING.search(sql)):
+    if connection.begin_pending and (not _PLAIN_SELECT.match(sql) or _LOCKING.search(sql)):
         connection.begin_now()
     return execute(sql, params, many, context)
 
