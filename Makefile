@@ -32,8 +32,11 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# deploy/build-argon2.sh: argon2-cffi rebuilt with AVX2 where the CPU has it (README,
+# "Password hashing"); anywhere else its wheel stays.
 $(RUNTIME): pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet -e .
+	sh deploy/build-argon2.sh $(PY)
 	touch $(RUNTIME)
 
 $(DEV): pyproject.toml $(RUNTIME)

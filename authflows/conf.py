@@ -85,6 +85,8 @@ PASSWORD_HASHERS = [
 ARGON2_TIME_COST = 2
 ARGON2_MEMORY_COST = 19456  # KiB
 ARGON2_PARALLELISM = 1
+#: "auto": the cheaper of libsodium and argon2-cffi on this host, timed once per process.
+ARGON2_VERIFIER = "auto"
 
 #: The languages authflows has catalogs for, each named in itself as the footer's language
 #: picker shows it (Django's default list has about a hundred).

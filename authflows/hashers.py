@@ -1,10 +1,16 @@
-"""Argon2id password hashing: the parameters from settings, verification through libsodium.
+"""Argon2id password hashing: the parameters from settings, verification by whichever of
+two libraries costs less on this host.
 
-libsodium (PyNaCl) computes Argon2id with the CPU's widest vector instructions, chosen at run
-time (AVX2, AVX-512), where argon2-cffi's wheels use SSE only: the same hash, with the same
-parameters, in well under half the CPU time on a current x86-64 server. A sign-in's cost is
-almost all its password verification, so this is the largest single saving per sign-in; an
-attacker's cost per guess is unchanged, since the parameters are.
+Both compute the same Argon2id from the same stored strings; an attacker's cost per guess is
+set by the parameters, not by the library. Which is cheaper depends on the host:
+- libsodium (PyNaCl) picks the CPU's widest vector instructions at run time (AVX2, AVX-512),
+  but maps and the kernel zeroes fresh memory (m KiB) for each verification, which some
+  virtual machines make dear;
+- argon2-cffi reuses its heap; its wheels compute with SSE2 only, and `make setup` rebuilds it
+  with AVX2 where the CPU has it (deploy/build-argon2.sh).
+ARGON2_VERIFIER picks one ("libsodium", "argon2-cffi"); "auto", the default, times both once
+per process with the site's parameters (CPU time, the kernel's share included) and keeps the
+cheaper. Web workers do that as they start (deploy/gunicorn.conf.py), not in a request.
 
 libsodium computes one lane (p=1, the default here) of version 19 (0x13). A hash it cannot
 verify (more lanes, Argon2i or Argon2d, an older version, a string it refuses) is verified
@@ -13,11 +19,18 @@ by argon2-cffi, as Django does. New hashes are made by argon2-cffi, which takes 
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable
+
 import argon2
 import nacl.exceptions
 import nacl.pwhash.argon2id
 from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.core.exceptions import ImproperlyConfigured
+
+logger = logging.getLogger(__name__)
 
 #: The encoded hashes libsodium verifies: Argon2id, version 19, one lane.
 SODIUM_PREFIX = "$argon2id$v=19$"
@@ -33,6 +46,69 @@ def sodium_verifies(encoded: str) -> bool:
     return "p=1" in fields
 
 
+def _sodium(ascii_hash: bytes, secret: bytes) -> bool:
+    try:
+        return nacl.pwhash.argon2id.verify(ascii_hash, secret)
+    except (nacl.exceptions.InvalidkeyError, nacl.exceptions.ValueError):
+        return False
+
+
+def _cffi(ascii_hash: bytes, secret: bytes) -> bool:
+    try:
+        return argon2.PasswordHasher().verify(ascii_hash, secret)
+    except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
+        return False
+
+
+#: The two libraries, by the names ARGON2_VERIFIER takes.
+VERIFIERS: dict[str, Callable[[bytes, bytes], bool]] = {"libsodium": _sodium, "argon2-cffi": _cffi}
+#: What "auto" measured in this process, per (time cost, memory cost): CPU seconds of one
+#: verification through each library, timed once.
+_measured: dict[tuple[int, int], dict[str, float]] = {}
+
+
+def measure(time_cost: int, memory_cost: int, *, samples: int = 2) -> dict[str, float]:
+    """CPU seconds of one verification through each library, the least of `samples` runs
+    after one to warm up. Thread CPU time counts the kernel's share (libsodium's fresh
+    memory) and not other processes', so a busy host measures the same."""
+    password = b"authflows-verifier-timing"
+    hasher = argon2.PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=1)
+    encoded = hasher.hash(password).encode()
+    costs = {}
+    for name, check in VERIFIERS.items():
+        if not check(encoded, password):
+            raise RuntimeError(f"{name} did not verify a hash made with the site's parameters")
+        runs = []
+        for _ in range(samples):
+            started = time.thread_time()
+            check(encoded, password)
+            runs.append(time.thread_time() - started)
+        costs[name] = min(runs)
+    return costs
+
+
+def verifier() -> str:
+    """The library that verifies hashes both can compute: ARGON2_VERIFIER, or under "auto"
+    the cheaper one on this host with the site's parameters, measured at first use."""
+    wanted = getattr(settings, "ARGON2_VERIFIER", "auto")
+    if wanted in VERIFIERS:
+        return wanted
+    if wanted != "auto":
+        raise ImproperlyConfigured(
+            f"ARGON2_VERIFIER must be auto, {' or '.join(VERIFIERS)}; it is {wanted!r}"
+        )
+    key = (settings.ARGON2_TIME_COST, settings.ARGON2_MEMORY_COST)
+    costs = _measured.get(key)
+    if costs is None:
+        costs = _measured[key] = measure(*key)
+        logger.info(
+            "password verifier: %s (one verification: %s)",
+            min(costs, key=costs.__getitem__),
+            ", ".join(f"{name} {cost * 1000:.1f} ms" for name, cost in costs.items()),
+        )
+    return min(costs, key=costs.__getitem__)
+
+
 def verify(encoded: str, password: str) -> bool:
     """Whether the password matches the Argon2 hash (without Django's "argon2" prefix). A
     damaged hash, or a password no hash can have been made from (not encodable as UTF-8, such
@@ -42,14 +118,8 @@ def verify(encoded: str, password: str) -> bool:
     except UnicodeEncodeError:
         return False
     if sodium_verifies(encoded):
-        try:
-            return nacl.pwhash.argon2id.verify(ascii_hash, secret)
-        except (nacl.exceptions.InvalidkeyError, nacl.exceptions.ValueError):
-            return False
-    try:
-        return argon2.PasswordHasher().verify(ascii_hash, secret)
-    except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
-        return False
+        return VERIFIERS[verifier()](ascii_hash, secret)
+    return _cffi(ascii_hash, secret)
 
 
 class ConfiguredArgon2PasswordHasher(Argon2PasswordHasher):

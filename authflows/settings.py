@@ -135,6 +135,11 @@ LOGIN_REDIRECT_URL = "/"
 ARGON2_TIME_COST = env.int("ARGON2_TIME_COST", default=2)
 ARGON2_MEMORY_COST = env.int("ARGON2_MEMORY_COST", default=19456)  # KiB
 ARGON2_PARALLELISM = env.int("ARGON2_PARALLELISM", default=1)
+# The library that verifies: "auto" times libsodium and argon2-cffi once per process on this
+# host and keeps the cheaper (authflows/hashers.py; README: "Password hashing").
+ARGON2_VERIFIER = env.str("ARGON2_VERIFIER", default="auto")
+if ARGON2_VERIFIER not in ("auto", "libsodium", "argon2-cffi"):
+    raise ImproperlyConfigured("ARGON2_VERIFIER must be auto, libsodium or argon2-cffi")
 PASSWORD_HASHERS = [
     "authflows.hashers.ConfiguredArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

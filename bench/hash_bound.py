@@ -3,9 +3,11 @@ site's parameters, one process per core, all at once (so memory bandwidth is sha
 is under load). A sign-in costs at least one verification, so this is the ceiling on
 password sign-ins per second. Prints JSON.
 
-Verifications go through the site's own verifier (authflows.hashers: libsodium for Argon2id
-with one lane). The same is measured with argon2-cffi, Django's own Argon2 hasher, for
-reference: that is what a site on Django's hasher pays per sign-in."""
+Verifications go through the site's own verifier (authflows.hashers: libsodium or argon2-cffi,
+whichever ARGON2_VERIFIER picks; under "auto" each process times both and keeps the cheaper).
+Each library is measured the same way beside it, as installed here. With --argon2-cffi-only,
+run by another virtualenv's Python (the allauth peer's), only its argon2-cffi is measured:
+what a site on Django's own Argon2 hasher, installed from PyPI's wheel, pays per sign-in."""
 
 from __future__ import annotations
 
@@ -14,22 +16,38 @@ import json
 import multiprocessing
 import os
 import time
+from collections.abc import Callable
 
 from argon2 import PasswordHasher, Type
 
-from authflows import hashers
-
 PASSWORD = "bench-password"
-#: Which verifier: the site's own, or argon2-cffi's (Django's Argon2PasswordHasher).
-VERIFIERS = {
-    "site": hashers.verify,
-    "argon2_cffi": lambda encoded, password: PasswordHasher().verify(encoded, password),
-}
+
+
+def _verifier(name: str) -> Callable[[str, str], bool]:
+    """The site's own verifier, or one library alone (imported only where asked for, so that
+    another virtualenv can run this file without the project)."""
+    if name == "site":
+        from authflows import hashers
+
+        return hashers.verify
+    if name == "libsodium":
+        import nacl.pwhash.argon2id
+
+        return lambda encoded, password: nacl.pwhash.argon2id.verify(
+            encoded.encode(), password.encode()
+        )
+    return lambda encoded, password: PasswordHasher().verify(encoded, password)
+
+
+def _site_library() -> str:
+    from authflows import hashers
+
+    return hashers.verifier()
 
 
 def _verify_for(args: tuple[str, int, int, int, float]) -> tuple[int, float, float]:
     verifier, time_cost, memory_cost, parallelism, seconds = args
-    verify = VERIFIERS[verifier]
+    verify = _verifier(verifier)
     hasher = PasswordHasher(
         time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism, type=Type.ID
     )
@@ -59,15 +77,20 @@ def _all_cores(verifier: str, params: tuple[int, int, int], seconds: float) -> d
 
 
 def measure(*, time_cost: int, memory_cost: int, parallelism: int, seconds: float) -> dict:
-    """The site's verifier's figures at the top level (the bound), argon2-cffi's beside."""
+    """The site's verifier's figures at the top level (the bound), each library's beside."""
     params = (time_cost, memory_cost, parallelism)
-    return {
+    figures = {
         "cores": os.cpu_count() or 1,
         "argon2": {"time_cost": time_cost, "memory_cost": memory_cost, "parallelism": parallelism},
-        "verifier": "authflows.hashers.verify (libsodium for Argon2id with one lane)",
         **_all_cores("site", params, seconds),
         "argon2_cffi": _all_cores("argon2_cffi", params, seconds),
     }
+    if parallelism == 1:  # libsodium computes one lane only
+        figures["libsodium"] = _all_cores("libsodium", params, seconds)
+        figures["verifier"] = _site_library()
+    else:
+        figures["verifier"] = "argon2-cffi"
+    return figures
 
 
 def main() -> None:
@@ -76,7 +99,12 @@ def main() -> None:
     parser.add_argument("--memory-cost", type=int, required=True)
     parser.add_argument("--parallelism", type=int, required=True)
     parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--argon2-cffi-only", action="store_true")
     args = parser.parse_args()
+    if args.argon2_cffi_only:
+        params = (args.time_cost, args.memory_cost, args.parallelism)
+        print(json.dumps(_all_cores("argon2_cffi", params, args.seconds)))
+        return
     print(
         json.dumps(
             measure(

@@ -228,10 +228,11 @@ def finish_py_spy(samplers: list, output: str, scenario: str) -> str:
     return summarize(files)
 
 
-def hashing_bound(params: dict[str, int]) -> dict:
+def hashing_bound(params: dict[str, int], env: dict[str, str]) -> dict:
+    """hash_bound.py in the site's environment (its settings choose the verifier)."""
     command = [PY, str(ROOT / "bench" / "hash_bound.py"), "--seconds", "5"]
     command += [f"--{name.replace('_', '-')}={value}" for name, value in params.items()]
-    out = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
+    out = subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
     bound = json.loads(out.stdout)
     print(
         f"   {bound['bound_flows_per_s']} verifications/s, "
@@ -241,14 +242,28 @@ def hashing_bound(params: dict[str, int]) -> dict:
     return bound
 
 
+def peer_verification(peer: peer_site.Peer | None, params: dict[str, int]) -> dict:
+    """One Argon2 verification through the peer's own argon2-cffi (its virtualenv, PyPI's
+    wheel), every core verifying at once, as hash_bound.py measures the site's."""
+    if peer is None:
+        return {}
+    command = [peer.python, str(ROOT / "bench" / "hash_bound.py"), "--seconds", "5"]
+    command += [f"--{name.replace('_', '-')}={value}" for name, value in params.items()]
+    command.append("--argon2-cffi-only")
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    out = subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
 def single_verification(peer: peer_site.Peer | None, params: dict[str, int], tmp: Path) -> dict:
-    """The peer's argon2_bound.py: median CPU of one Django Argon2 verification in one
-    process (no other hashing at the same time), for reference."""
+    """The peer's argon2_bound.py in the peer's virtualenv: median CPU of one Django Argon2
+    verification in one process (no other hashing at the same time), for reference."""
     if peer is None or not (peer.tools / "argon2_bound.py").exists():
         return {}
     out = tmp / "argon2_bound.json"
     argon2 = f"{params['time_cost']},{params['memory_cost']},{params['parallelism']}"
-    command = [PY, str(peer.tools / "argon2_bound.py"), "--n", "30", "--throughput", "0"]
+    command = [peer.python, str(peer.tools / "argon2_bound.py"), "--n", "30", "--throughput", "0"]
     command += ["--argon2", argon2, "--out", str(out)]
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     env.pop("DJANGO_SETTINGS_MODULE", None)
@@ -442,7 +457,7 @@ def measure(
     if not_run:
         print(f"   side by side with django-allauth: not run ({not_run})", flush=True)
     print(f"== hashing bound (Argon2id {params})", flush=True)
-    bound_before = hashing_bound(params)
+    bound_before = hashing_bound(params, env)
     sink.start()
     site = Site(env, args.workers, tmp)
     stack.callback(site.stop)
@@ -501,12 +516,13 @@ def measure(
         ).stdout
     )  # fmt: skip
     print("== hashing bound again", flush=True)
-    bound_after = hashing_bound(params)
+    bound_after = hashing_bound(params, env)
     bound = max(bound_before, bound_after, key=lambda b: b["bound_flows_per_s"])
     bound["before_and_after"] = [b["bound_flows_per_s"] for b in (bound_before, bound_after)]
     verification = verification_cpu(
         bound_before, bound_after, single_verification(peer, params, tmp)
     )
+    verification["peer_cpu_ms"] = peer_verification(peer, params).get("cpu_ms_per_verification")
     hash_ms = bound["cpu_ms_per_verification"]
     for reports in runs.values():
         for report in reports:
@@ -541,12 +557,17 @@ def measure(
 def verification_cpu(before: dict, after: dict, single: dict) -> dict:
     """One Argon2 verification's CPU for the CPU-per-flow target: the lower of the two
     measurements with every core hashing at once (as under load), so the target is never
-    flattered by a slow measurement; the one-process median for reference."""
+    flattered by a slow measurement; each library's alone, and the one-process median of
+    the peer's, for reference."""
     cpu = min(before["cpu_ms_per_verification"], after["cpu_ms_per_verification"])
     cffi = min(bound["argon2_cffi"]["cpu_ms_per_verification"] for bound in (before, after))
+    both = (before, after)
+    sodium = [b["libsodium"]["cpu_ms_per_verification"] for b in both if b.get("libsodium")]
     return {
         "cpu_ms": cpu,
+        "verifier": after.get("verifier", ""),
         "argon2_cffi_cpu_ms": cffi,
+        "libsodium_cpu_ms": min(sodium) if sodium else None,
         "source": "hash_bound.py, every core verifying at once, the lower of before and after",
         "before_and_after_cpu_ms": [
             before["cpu_ms_per_verification"],
@@ -671,14 +692,13 @@ def markdown_row(check: dict) -> str:
 
 
 def reference_verifier(bound: dict) -> str:
-    """argon2-cffi's figures beside the site's: what Django's own Argon2 hasher pays."""
-    cffi = bound.get("argon2_cffi")
-    if not cffi:
-        return ""
-    return (
-        f" The same parameters through argon2-cffi (Django's Argon2PasswordHasher): "
-        f"{cffi['bound_flows_per_s']} verifications/s, {cffi['cpu_ms_per_verification']} ms CPU "
-        f"each."
+    """Each library's figures beside the site's, as installed in the site's virtualenv."""
+    named = [("argon2-cffi", bound.get("argon2_cffi")), ("libsodium", bound.get("libsodium"))]
+    return "".join(
+        f" The same parameters through {name} alone: {figures['bound_flows_per_s']} "
+        f"verifications/s, {figures['cpu_ms_per_verification']} ms CPU each."
+        for name, figures in named
+        if figures
     )
 
 
@@ -691,7 +711,7 @@ def markdown(results: dict) -> str:
         f"{results['machine']['cores']} cores; PostgreSQL + Redis on loopback.",
         f"Hashing bound: **{bound['bound_flows_per_s']} verifications/s** "
         f"({bound['cpu_ms_per_verification']} ms CPU each through the site's verifier, "
-        f"libsodium, one process per core; measured before and after the load: "
+        f"{bound.get('verifier', '')}, one process per core; measured before and after the load: "
         f"{bound['before_and_after']}).{reference_verifier(bound)}",
         "",
     ]

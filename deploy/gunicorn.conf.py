@@ -32,6 +32,14 @@ if _own_metrics_dir:
 os.makedirs(_metrics_dir, exist_ok=True)
 
 
+def post_worker_init(worker: Any) -> None:
+    # Under ARGON2_VERIFIER=auto each process times its two Argon2 verifiers once: here, as the
+    # worker starts, rather than inside its first sign-in.
+    from authflows import hashers
+
+    hashers.verifier()
+
+
 def child_exit(server: object, worker: Any) -> None:
     from prometheus_client import multiprocess
 

@@ -194,3 +194,31 @@ def test_a_provider_backend_is_configured_from_the_environment(tmp_path):
     assert shown["anymail"] == {"POSTMARK_SERVER_TOKEN": "token", "REQUESTS_TIMEOUT": 10}
     assert shown["cache"] == {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
     assert shown["database"] == {"connect_timeout": 5, "options": "-c statement_timeout=3000"}
+
+
+def test_a_gunicorn_worker_times_its_password_verifiers_as_it_starts(tmp_path):
+    """Under ARGON2_VERIFIER=auto, deploy/gunicorn.conf.py has each worker time libsodium and
+    argon2-cffi with the site's parameters before its first request, and log its choice."""
+    env = production_env(tmp_path, ARGON2_VERIFIER="auto", LOG_LEVEL="INFO", WEB_CONCURRENCY="1")
+    port = free_port()
+    env["BIND"] = f"127.0.0.1:{port}"
+    log = tmp_path / "gunicorn.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py",
+             "authflows.wsgi:application"],
+            env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        wait_for_port(port, seconds=30)
+        deadline = time.monotonic() + 60
+        while "password verifier:" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        [line] = [x for x in log.read_text().splitlines() if "password verifier:" in x]
+        assert re.search(r"password verifier: (libsodium|argon2-cffi) \(one verification: "
+                         r"libsodium [\d.]+ ms, argon2-cffi [\d.]+ ms\)", line), line  # fmt: skip
+        health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
+        assert health.status_code in (200, 503)  # answered by the worker that chose
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

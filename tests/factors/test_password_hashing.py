@@ -1,13 +1,21 @@
-"""Password hashes: libsodium verifies what it can compute (Argon2id, version 19, one lane),
-argon2-cffi the rest, and both give the same verdict on every hash a site may hold."""
+"""Password hashes: libsodium or argon2-cffi (ARGON2_VERIFIER; under "auto" the cheaper on
+this host) verifies what both can compute (Argon2id, version 19, one lane), argon2-cffi the
+rest, and both give the same verdict on every hash a site may hold."""
 
 from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
 
 import argon2
 import nacl.pwhash.argon2id
 import pytest
 from argon2.low_level import Type, hash_secret
+from django.conf import settings as project_settings
 from django.contrib.auth.hashers import check_password, identify_hasher, make_password
+from django.core.exceptions import ImproperlyConfigured
 
 from authflows import hashers
 from tests.conftest import PASSWORD, sign_in
@@ -46,8 +54,10 @@ def reference(hash_: str, password: str) -> bool:
 
 
 @pytest.fixture
-def sodium_calls(monkeypatch) -> list[bytes]:  # type: ignore[no-untyped-def]
-    """The hashes handed to libsodium (each is still verified by libsodium itself)."""
+def sodium_calls(monkeypatch, settings) -> list[bytes]:  # type: ignore[no-untyped-def]
+    """The hashes handed to libsodium (each is still verified by libsodium itself), with
+    libsodium chosen for what both libraries compute."""
+    settings.ARGON2_VERIFIER = "libsodium"
     calls: list[bytes] = []
     real = nacl.pwhash.argon2id.verify
 
@@ -188,3 +198,63 @@ def test_a_hash_with_djangos_default_parameters_signs_in_and_is_rehashed(
     user.refresh_from_db()
     params = argon2.extract_parameters(user.password.removeprefix("argon2"))
     assert params.parallelism == 1 and hashers.sodium_verifies(user.password[len("argon2") :])
+
+
+@pytest.mark.parametrize("password", PASSWORDS[:3])
+def test_argon2_cffi_chosen_verifies_what_libsodium_could(password, settings, monkeypatch):
+    calls: list[bytes] = []
+    real = nacl.pwhash.argon2id.verify
+    monkeypatch.setattr(nacl.pwhash.argon2id, "verify", lambda h, p: calls.append(h) or real(h, p))
+    settings.ARGON2_VERIFIER = "argon2-cffi"
+    hash_ = encoded(password, time_cost=2, memory_cost=256)
+    assert hashers.sodium_verifies(hash_)
+    assert hashers.verify(hash_, password) is True is reference(hash_, password)
+    assert hashers.verify(hash_, password + "x") is False
+    assert calls == []
+
+
+@pytest.fixture
+def measured(monkeypatch):  # type: ignore[no-untyped-def]
+    """A process that has measured nothing yet; the measurements "auto" takes."""
+    monkeypatch.setattr(hashers, "_measured", {})
+    return hashers._measured
+
+
+def test_auto_times_both_verifiers_once_and_keeps_the_cheaper(settings, measured, caplog):
+    settings.ARGON2_VERIFIER = "auto"
+    settings.ARGON2_TIME_COST, settings.ARGON2_MEMORY_COST = 1, 1024
+    with caplog.at_level(logging.INFO, logger="authflows.hashers"):
+        chosen = hashers.verifier()
+    costs = measured[(1, 1024)]
+    assert set(costs) == {"libsodium", "argon2-cffi"} and all(c > 0 for c in costs.values())
+    assert chosen == min(costs, key=costs.__getitem__)
+    assert [r.getMessage().split(" (")[0] for r in caplog.records] == [
+        f"password verifier: {chosen}"
+    ]
+    hash_ = encoded(PASSWORDS[0], time_cost=1, memory_cost=1024)
+    assert hashers.verify(hash_, PASSWORDS[0]) and not hashers.verify(hash_, PASSWORDS[1])
+    assert hashers.verifier() == chosen and measured[(1, 1024)] is costs  # not timed again
+    settings.ARGON2_MEMORY_COST = 2048  # other parameters: timed again, for them
+    hashers.verifier()
+    assert set(measured) == {(1, 1024), (1, 2048)}
+
+
+def test_a_pinned_verifier_times_nothing(settings, measured):
+    for name in ("libsodium", "argon2-cffi"):
+        settings.ARGON2_VERIFIER = name
+        assert hashers.verifier() == name
+    assert measured == {}
+
+
+def test_an_unknown_verifier_is_a_configuration_error(settings):
+    settings.ARGON2_VERIFIER = "fastest"
+    with pytest.raises(ImproperlyConfigured, match="ARGON2_VERIFIER must be"):
+        hashers.verify(encoded(PASSWORDS[0]), PASSWORDS[0])
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "authflows.settings"}
+    env["ARGON2_VERIFIER"] = "fastest"
+    started = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], env=env,
+        cwd=project_settings.BASE_DIR, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert started.returncode != 0
+    assert "ARGON2_VERIFIER must be auto, libsodium or argon2-cffi" in started.stderr

@@ -47,3 +47,14 @@ def test_prints_the_environment_variables_the_settings_read():
 def test_refuses_a_memory_cap_below_the_minimum():
     with pytest.raises(CommandError):
         run("--target-ms", "10", "--max-memory-mib", "8")
+
+
+def test_names_the_library_it_measured(settings):
+    settings.ARGON2_VERIFIER = "argon2-cffi"
+    assert json.loads(run("--target-ms", "1", "--samples", "1", "--json"))["verifier"] == (
+        "argon2-cffi"
+    )
+    settings.ARGON2_VERIFIER = "libsodium"
+    assert "through libsodium" in run("--target-ms", "1", "--samples", "1")
+    two_lanes = run("--target-ms", "1", "--samples", "1", "--parallelism", "2", "--json")
+    assert json.loads(two_lanes)["verifier"] == "argon2-cffi"  # libsodium computes one lane
