@@ -8,9 +8,10 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.checks import CheckMessage, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.db import DatabaseError
 
+from authflows import hashers
 from authflows.app_settings import app_settings
 from authflows.models import InstanceSettings
 
@@ -19,6 +20,24 @@ PRINTING_SMS_BACKENDS = {
     "authflows.delivery.sms.LocmemBackend",
     "authflows.delivery.sms.DatabaseOutboxBackend",
 }
+
+
+@register(Tags.security)
+def check_argon2_verifier(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[CheckMessage]:
+    """ARGON2_VERIFIER names a library the site has (a project that sets it itself, without
+    authflows.settings' own check, learns it here rather than at the first sign-in)."""
+    wanted = getattr(settings, "ARGON2_VERIFIER", "auto")
+    if wanted == "auto" or wanted in hashers.VERIFIERS:
+        return []
+    return [
+        Error(
+            f"ARGON2_VERIFIER is {wanted!r}.",
+            hint="Set it to auto, libsodium or argon2-cffi (README: Password hashing).",
+            id="authflows.E001",
+        )
+    ]
 
 
 @register(Tags.security, deploy=True)

@@ -9,8 +9,9 @@ set by the parameters, not by the library. Which is cheaper depends on the host:
 - argon2-cffi reuses its heap; its wheels compute with SSE2 only, and `make setup` rebuilds it
   with AVX2 where the CPU has it (deploy/build-argon2.sh).
 ARGON2_VERIFIER picks one ("libsodium", "argon2-cffi"); "auto", the default, times both once
-per process with the site's parameters (CPU time, the kernel's share included) and keeps the
-cheaper. Web workers do that as they start (deploy/gunicorn.conf.py), not in a request.
+per process with the site's parameters (CPU time, the kernel's share included) and keeps
+argon2-cffi unless libsodium is clearly cheaper. Web workers do that as they start
+(deploy/gunicorn.conf.py); any other process at its first verification.
 
 libsodium computes one lane (p=1, the default here) of version 19 (0x13). A hash it cannot
 verify (more lanes, Argon2i or Argon2d, an older version, a string it refuses) is verified
@@ -20,6 +21,7 @@ by argon2-cffi, as Django does. New hashes are made by argon2-cffi, which takes 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 
@@ -63,14 +65,20 @@ def _cffi(ascii_hash: bytes, secret: bytes) -> bool:
 #: The two libraries, by the names ARGON2_VERIFIER takes.
 VERIFIERS: dict[str, Callable[[bytes, bytes], bool]] = {"libsodium": _sodium, "argon2-cffi": _cffi}
 #: What "auto" measured in this process, per (time cost, memory cost): CPU seconds of one
-#: verification through each library, timed once.
+#: verification through each library, timed once; empty when the timing failed.
 _measured: dict[tuple[int, int], dict[str, float]] = {}
+_measuring = threading.Lock()
+#: libsodium is kept only when it costs less than this share of argon2-cffi's time: argon2-cffi
+#: does no work in the kernel per verification, so its cost moves less with the host's state,
+#: and workers whose timings come out close all keep the same library.
+SODIUM_MARGIN = 0.9
 
 
-def measure(time_cost: int, memory_cost: int, *, samples: int = 2) -> dict[str, float]:
+def measure(time_cost: int, memory_cost: int, *, samples: int = 3) -> dict[str, float]:
     """CPU seconds of one verification through each library, the least of `samples` runs
     after one to warm up. Thread CPU time counts the kernel's share (libsodium's fresh
-    memory) and not other processes', so a busy host measures the same."""
+    memory) and not the time other processes hold the CPU (their use of shared caches and
+    memory bandwidth still shows)."""
     password = b"authflows-verifier-timing"
     hasher = argon2.PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=1)
     encoded = hasher.hash(password).encode()
@@ -89,7 +97,7 @@ def measure(time_cost: int, memory_cost: int, *, samples: int = 2) -> dict[str, 
 
 def verifier() -> str:
     """The library that verifies hashes both can compute: ARGON2_VERIFIER, or under "auto"
-    the cheaper one on this host with the site's parameters, measured at first use."""
+    the one `cheaper` keeps on this host with the site's parameters, measured at first use."""
     wanted = getattr(settings, "ARGON2_VERIFIER", "auto")
     if wanted in VERIFIERS:
         return wanted
@@ -100,13 +108,32 @@ def verifier() -> str:
     key = (settings.ARGON2_TIME_COST, settings.ARGON2_MEMORY_COST)
     costs = _measured.get(key)
     if costs is None:
-        costs = _measured[key] = measure(*key)
-        logger.info(
-            "password verifier: %s (one verification: %s)",
-            min(costs, key=costs.__getitem__),
-            ", ".join(f"{name} {cost * 1000:.1f} ms" for name, cost in costs.items()),
-        )
-    return min(costs, key=costs.__getitem__)
+        with _measuring:  # one timing per process, however many threads ask at once
+            costs = _measured.get(key)
+            if costs is None:
+                costs = _measured[key] = _timed(key)
+    return cheaper(costs)
+
+
+def cheaper(costs: dict[str, float]) -> str:
+    """The library to keep, given each one's measured cost (argon2-cffi when unmeasured)."""
+    if costs and costs["libsodium"] < SODIUM_MARGIN * costs["argon2-cffi"]:
+        return "libsodium"
+    return "argon2-cffi"
+
+
+def _timed(key: tuple[int, int]) -> dict[str, float]:
+    try:
+        costs = measure(*key)
+    except Exception:  # a library that fails here (out of memory, say) is not chosen
+        logger.exception("password verifier: timing failed; argon2-cffi verifies")
+        return {}
+    logger.info(
+        "password verifier: %s (one verification: %s)",
+        cheaper(costs),
+        ", ".join(f"{name} {cost * 1000:.1f} ms" for name, cost in costs.items()),
+    )
+    return costs
 
 
 def verify(encoded: str, password: str) -> bool:

@@ -79,17 +79,19 @@ def _all_cores(verifier: str, params: tuple[int, int, int], seconds: float) -> d
 def measure(*, time_cost: int, memory_cost: int, parallelism: int, seconds: float) -> dict:
     """The site's verifier's figures at the top level (the bound), each library's beside."""
     params = (time_cost, memory_cost, parallelism)
+    # libsodium computes one lane only; otherwise the site's choice, made here once and kept
+    # by every process measuring (they inherit the environment).
+    chosen = _site_library() if parallelism == 1 else "argon2-cffi"
+    os.environ["ARGON2_VERIFIER"] = chosen
     figures = {
         "cores": os.cpu_count() or 1,
         "argon2": {"time_cost": time_cost, "memory_cost": memory_cost, "parallelism": parallelism},
+        "verifier": chosen,
         **_all_cores("site", params, seconds),
         "argon2_cffi": _all_cores("argon2_cffi", params, seconds),
     }
-    if parallelism == 1:  # libsodium computes one lane only
+    if parallelism == 1:
         figures["libsodium"] = _all_cores("libsodium", params, seconds)
-        figures["verifier"] = _site_library()
-    else:
-        figures["verifier"] = "argon2-cffi"
     return figures
 
 

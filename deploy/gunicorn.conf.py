@@ -7,6 +7,9 @@ one per core). Every access log line ends with the request id the site answered.
 
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 from typing import Any
 
@@ -30,6 +33,36 @@ if _own_metrics_dir:
     _metrics_dir = tempfile.mkdtemp(prefix="authflows-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
 os.makedirs(_metrics_dir, exist_ok=True)
+
+
+#: One Argon2 hash in a child process, before any worker starts (on_starting).
+ARGON2_PROBE = (
+    "import argon2; h = argon2.PasswordHasher(time_cost=1, memory_cost=64, parallelism=1); "
+    "assert h.verify(h.hash('probe'), 'probe')"
+)
+
+
+def argon2_refusal(probe: str = ARGON2_PROBE) -> str:
+    """Why argon2-cffi cannot run here, or "" when it can. A build with AVX2 copied to a CPU
+    without it dies of SIGILL at its first hash: every worker would, over and over."""
+    command = [sys.executable, "-c", probe]  # this Python, a fixed program
+    done = subprocess.run(command, capture_output=True, check=False)  # noqa: S603
+    if done.returncode == -signal.SIGILL:
+        return (
+            "argon2-cffi was built for a CPU with instructions this one lacks (SIGILL). Run "
+            "deploy/build-argon2.sh on this host, or reinstall the wheel: pip install "
+            "--force-reinstall --no-deps --only-binary :all: argon2-cffi-bindings"
+        )
+    if done.returncode != 0:
+        return f"argon2-cffi failed its probe: {done.stderr.decode(errors='replace')[-2000:]}"
+    return ""
+
+
+def on_starting(server: Any) -> None:
+    refusal = argon2_refusal()
+    if refusal:
+        server.log.error(refusal)
+        raise SystemExit(refusal)
 
 
 def post_worker_init(worker: Any) -> None:

@@ -15,6 +15,7 @@ import pytest
 from argon2.low_level import Type, hash_secret
 from django.conf import settings as project_settings
 from django.contrib.auth.hashers import check_password, identify_hasher, make_password
+from django.core.checks import run_checks
 from django.core.exceptions import ImproperlyConfigured
 
 from authflows import hashers
@@ -220,23 +221,63 @@ def measured(monkeypatch):  # type: ignore[no-untyped-def]
     return hashers._measured
 
 
-def test_auto_times_both_verifiers_once_and_keeps_the_cheaper(settings, measured, caplog):
+def test_auto_times_both_verifiers_once_and_keeps_what_cheaper_picks(settings, measured, caplog):
     settings.ARGON2_VERIFIER = "auto"
     settings.ARGON2_TIME_COST, settings.ARGON2_MEMORY_COST = 1, 1024
     with caplog.at_level(logging.INFO, logger="authflows.hashers"):
         chosen = hashers.verifier()
     costs = measured[(1, 1024)]
     assert set(costs) == {"libsodium", "argon2-cffi"} and all(c > 0 for c in costs.values())
-    assert chosen == min(costs, key=costs.__getitem__)
-    assert [r.getMessage().split(" (")[0] for r in caplog.records] == [
-        f"password verifier: {chosen}"
-    ]
+    assert chosen == hashers.cheaper(costs)
+    [line] = [r.getMessage() for r in caplog.records]
+    assert line.startswith(f"password verifier: {chosen} (one verification: libsodium ")
     hash_ = encoded(PASSWORDS[0], time_cost=1, memory_cost=1024)
     assert hashers.verify(hash_, PASSWORDS[0]) and not hashers.verify(hash_, PASSWORDS[1])
     assert hashers.verifier() == chosen and measured[(1, 1024)] is costs  # not timed again
     settings.ARGON2_MEMORY_COST = 2048  # other parameters: timed again, for them
     hashers.verifier()
     assert set(measured) == {(1, 1024), (1, 2048)}
+
+
+@pytest.mark.parametrize(
+    ("sodium_ms", "cffi_ms", "expected"),
+    [(10.0, 20.0, "libsodium"), (19.0, 20.0, "argon2-cffi"), (30.0, 20.0, "argon2-cffi")],
+    ids=["libsodium-clearly-cheaper", "within-the-margin", "argon2-cffi-cheaper"],
+)
+def test_the_measured_costs_decide_which_library_verifies(  # type: ignore[no-untyped-def]
+    sodium_ms, cffi_ms, expected, settings, measured, monkeypatch
+):
+    """The timings are set here (the real timing is the test above), so that each side of
+    the decision is taken; the verification itself goes through the library chosen."""
+    times = {"libsodium": sodium_ms / 1000, "argon2-cffi": cffi_ms / 1000}
+    monkeypatch.setattr(hashers, "measure", lambda t, m: times)
+    calls: list[bytes] = []
+    real = nacl.pwhash.argon2id.verify
+    monkeypatch.setattr(nacl.pwhash.argon2id, "verify", lambda h, p: calls.append(h) or real(h, p))
+    settings.ARGON2_VERIFIER = "auto"
+    hash_ = encoded(PASSWORDS[0])
+    assert hashers.verify(hash_, PASSWORDS[0]) and not hashers.verify(hash_, PASSWORDS[1])
+    assert hashers.verifier() == expected
+    assert len(calls) == (2 if expected == "libsodium" else 0)
+
+
+def test_a_timing_that_fails_leaves_argon2_cffi_verifying(settings, measured, monkeypatch, caplog):
+    """A library that fails while timed (libsodium out of memory, say) is not chosen, the
+    failure is logged once, and sign-ins go on."""
+    tries = []
+
+    def failing(time_cost: int, memory_cost: int) -> dict[str, float]:
+        tries.append((time_cost, memory_cost))
+        raise MemoryError
+
+    monkeypatch.setattr(hashers, "measure", failing)
+    settings.ARGON2_VERIFIER = "auto"
+    with caplog.at_level(logging.INFO, logger="authflows.hashers"):
+        assert hashers.verify(encoded(PASSWORDS[0]), PASSWORDS[0]) is True
+        assert hashers.verify(encoded(PASSWORDS[0]), PASSWORDS[1]) is False
+    assert hashers.verifier() == "argon2-cffi" and len(tries) == 1
+    [record] = caplog.records
+    assert record.levelno == logging.ERROR and "timing failed" in record.getMessage()
 
 
 def test_a_pinned_verifier_times_nothing(settings, measured):
@@ -250,6 +291,8 @@ def test_an_unknown_verifier_is_a_configuration_error(settings):
     settings.ARGON2_VERIFIER = "fastest"
     with pytest.raises(ImproperlyConfigured, match="ARGON2_VERIFIER must be"):
         hashers.verify(encoded(PASSWORDS[0]), PASSWORDS[0])
+    # `manage.py check` names it first, for a project that sets it without our settings
+    assert [m.id for m in run_checks() if m.id.startswith("authflows.E")] == ["authflows.E001"]
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "authflows.settings"}
     env["ARGON2_VERIFIER"] = "fastest"
     started = subprocess.run(
