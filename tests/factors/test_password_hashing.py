@@ -55,10 +55,8 @@ def reference(hash_: str, password: str) -> bool:
 
 
 @pytest.fixture
-def sodium_calls(monkeypatch, settings) -> list[bytes]:  # type: ignore[no-untyped-def]
-    """The hashes handed to libsodium (each is still verified by libsodium itself), with
-    libsodium chosen for what both libraries compute."""
-    settings.ARGON2_VERIFIER = "libsodium"
+def handed_to_libsodium(monkeypatch) -> list[bytes]:  # type: ignore[no-untyped-def]
+    """The hashes handed to libsodium (each is still verified by libsodium itself)."""
     calls: list[bytes] = []
     real = nacl.pwhash.argon2id.verify
 
@@ -68,6 +66,13 @@ def sodium_calls(monkeypatch, settings) -> list[bytes]:  # type: ignore[no-untyp
 
     monkeypatch.setattr(nacl.pwhash.argon2id, "verify", recorded)
     return calls
+
+
+@pytest.fixture
+def sodium_calls(handed_to_libsodium, settings) -> list[bytes]:  # type: ignore[no-untyped-def]
+    """The same, with libsodium chosen for what both libraries compute."""
+    settings.ARGON2_VERIFIER = "libsodium"
+    return handed_to_libsodium
 
 
 @pytest.mark.parametrize("password", PASSWORDS)
@@ -202,10 +207,8 @@ def test_a_hash_with_djangos_default_parameters_signs_in_and_is_rehashed(
 
 
 @pytest.mark.parametrize("password", PASSWORDS[:3])
-def test_argon2_cffi_chosen_verifies_what_libsodium_could(password, settings, monkeypatch):
-    calls: list[bytes] = []
-    real = nacl.pwhash.argon2id.verify
-    monkeypatch.setattr(nacl.pwhash.argon2id, "verify", lambda h, p: calls.append(h) or real(h, p))
+def test_argon2_cffi_chosen_verifies_what_libsodium_could(password, settings, handed_to_libsodium):
+    calls = handed_to_libsodium
     settings.ARGON2_VERIFIER = "argon2-cffi"
     hash_ = encoded(password, time_cost=2, memory_cost=256)
     assert hashers.sodium_verifies(hash_)
@@ -245,15 +248,13 @@ def test_auto_times_both_verifiers_once_and_keeps_what_cheaper_picks(settings, m
     ids=["libsodium-clearly-cheaper", "within-the-margin", "argon2-cffi-cheaper"],
 )
 def test_the_measured_costs_decide_which_library_verifies(  # type: ignore[no-untyped-def]
-    sodium_ms, cffi_ms, expected, settings, measured, monkeypatch
+    sodium_ms, cffi_ms, expected, settings, measured, monkeypatch, handed_to_libsodium
 ):
     """The timings are set here (the real timing is the test above), so that each side of
     the decision is taken; the verification itself goes through the library chosen."""
     times = {"libsodium": sodium_ms / 1000, "argon2-cffi": cffi_ms / 1000}
     monkeypatch.setattr(hashers, "measure", lambda t, m: times)
-    calls: list[bytes] = []
-    real = nacl.pwhash.argon2id.verify
-    monkeypatch.setattr(nacl.pwhash.argon2id, "verify", lambda h, p: calls.append(h) or real(h, p))
+    calls = handed_to_libsodium
     settings.ARGON2_VERIFIER = "auto"
     hash_ = encoded(PASSWORDS[0])
     assert hashers.verify(hash_, PASSWORDS[0]) and not hashers.verify(hash_, PASSWORDS[1])
